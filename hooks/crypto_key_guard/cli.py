@@ -1,0 +1,45 @@
+"""crypto-key-guard: the umbrella command. Each subcommand lives in its own module with main(argv) -> int,
+imported only when called, so `crypto-key-guard scan` never pays for ccxt or detect-secrets."""
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Sequence
+
+from . import __version__
+from .errors import EXIT_USAGE
+
+COMMANDS = {
+    "scan": ("crypto_key_guard.scan_command", "scan a tree, the git index (--staged) or all of history (--history)"),
+    "detect-secrets-plugin": ("crypto_key_guard.detect_secrets_plugin",
+                              "print the path of the detect-secrets plugin file of this install"),
+    "rotation": ("crypto_key_guard.rotation", "record key rotations and show which keys are due"),
+    "audit": ("crypto_key_guard.audit", "check a live exchange key's permissions and IP whitelist (network)"),
+    "ignore": ("crypto_key_guard.ignore", "accept findings by fingerprint (.crypto-key-guard-ignore)"),
+    "config": ("crypto_key_guard.config", "print the effective configuration"),
+    "rules": ("crypto_key_guard.rules_command", "list the loaded rules"),
+}
+
+USAGE = "usage: crypto-key-guard [--version] COMMAND [ARGS ...]\n\ncommands:\n" + "\n".join(
+    f"  {name:<22} {desc}" for name, (_, desc) in COMMANDS.items()
+) + "\n\nRun 'crypto-key-guard COMMAND --help' for a command's options."
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        print(USAGE, file=sys.stdout if args else sys.stderr)
+        return 0 if args else EXIT_USAGE
+    if args[0] in ("--version", "-V"):
+        print(f"crypto-key-guard {__version__}")
+        return 0
+    name, rest = args[0], args[1:]
+    if name not in COMMANDS:
+        print(f"crypto-key-guard: error: unknown command {name!r}\n\n{USAGE}", file=sys.stderr)
+        return EXIT_USAGE
+    module = importlib.import_module(COMMANDS[name][0])
+    return module.main(rest)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

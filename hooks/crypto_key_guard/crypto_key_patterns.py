@@ -1,0 +1,42 @@
+"""pre-commit hook: block staged files that contain exchange API keys or wallet secrets."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
+from .options import add_rule_options, build_scanner, fail_usage
+
+PROG = "crypto-key-patterns"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__)
+    parser.add_argument("filenames", nargs="*", help="files to scan (pre-commit passes the staged ones)")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_rule_options(parser)
+    args = parser.parse_args(argv)
+
+    from .engine import scan_items
+    from .report import write_json, write_text
+    from .sources import named_files
+
+    try:
+        scanner = build_scanner(args)
+    except UsageError as exc:
+        return fail_usage(PROG, exc)
+    result = scan_items(scanner, named_files(args.filenames))
+    for message in result.notes + result.errors:
+        print(f"{PROG}: {message}", file=sys.stderr)
+    if args.format == "json":
+        write_json(result.findings, result.stats, sys.stdout, result.notes + result.errors)
+    else:
+        write_text(result.findings, sys.stdout)
+    if result.findings:
+        return EXIT_FINDINGS
+    return EXIT_USAGE if result.errors else EXIT_CLEAN
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

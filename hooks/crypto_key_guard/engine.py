@@ -1,0 +1,255 @@
+"""The scanner: bytes in, findings out. The only code that applies rules; it never prints."""
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from typing import Iterator, Optional
+
+from .findings import Finding, redact, secret_hash
+from .rules import Rule, RuleSet, default_rules
+from .validators import VALIDATORS, Candidate, is_low_diversity
+
+CONFIDENCE_ORDER = {"low": 0, "medium": 1, "high": 2}
+SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+ALLOW_MARKER = b"pragma: allowlist secret"
+ALLOW_NEXTLINE_MARKER = b"pragma: allowlist nextline secret"
+SNIFF_BYTES = 8192
+CHUNK_BYTES = 16 << 20      # files larger than this are scanned in windows: bounded memory
+CHUNK_OVERLAP = 64 << 10    # a secret with its context fits in the overlap
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def sniff_encoding(head: bytes) -> Optional[str]:
+    """The text encoding of a file from its first bytes, or None for binary content.
+
+    A NUL byte means binary (as git decides), except for UTF-16/32 text, which is full of NULs: identified
+    by its BOM, or without one by NULs sitting on every other byte.
+    """
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name
+    if b"\0" not in head:
+        return "utf-8"
+    sample = head[: SNIFF_BYTES & ~3]
+    if len(sample) >= 4:
+        even_nuls = sample[0::2].count(0)
+        odd_nuls = sample[1::2].count(0)
+        half = len(sample) // 2
+        if odd_nuls > 0.4 * half and even_nuls < 0.05 * half:
+            return "utf-16-le"
+        if even_nuls > 0.4 * half and odd_nuls < 0.05 * half:
+            return "utf-16-be"
+    return None
+
+
+def to_utf8(data: bytes, encoding: str) -> bytes:
+    """Transcode to UTF-8 bytes, the one form the rules run on. Invalid sequences never raise."""
+    if encoding == "utf-8":
+        return data[3:] if data.startswith(codecs.BOM_UTF8) else data
+    return data.decode(encoding, "replace").lstrip("\ufeff").encode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class RawMatch:
+    """A match inside the engine. Holds the raw secret: never leaves the engine except to the plugin."""
+    rule: Rule
+    start: int
+    end: int
+    value: str
+
+
+class Scanner:
+    def __init__(self, ruleset: RuleSet | None = None, min_confidence: str = "low",
+                 include_public_test_keys: bool = False) -> None:
+        self.ruleset = ruleset or default_rules()
+        self.min_confidence = CONFIDENCE_ORDER[min_confidence]
+        self.include_public_test_keys = include_public_test_keys
+
+    # -- matching -------------------------------------------------------------------------------------------
+    def iter_matches(self, data: bytes, path: str = "") -> Iterator[RawMatch]:
+        """Every accepted match in a UTF-8 buffer, best rule first where rules overlap."""
+        lowered = data.lower()
+        found: list[RawMatch] = []
+        for rule in self.ruleset.rules:
+            if CONFIDENCE_ORDER[rule.confidence] < self.min_confidence:
+                continue
+            if rule.keywords and not any(k in lowered for k in rule.keywords):
+                continue
+            for m in rule.regex.finditer(data):
+                start, end = m.span(rule.group)
+                if start < 0 or end <= start:
+                    continue
+                if self._accept(rule, data, start, end, path):
+                    found.append(RawMatch(rule, start, end, data[start:end].decode("utf-8", "replace")))
+        yield from _best_per_span(found)
+
+    def _accept(self, rule: Rule, data: bytes, start: int, end: int, path: str) -> bool:
+        raw = data[start:end]
+        value = raw.decode("utf-8", "replace")
+        before = data[max(0, start - rule.context_window): start] if rule.context_window else b""
+        if rule.context is not None and not rule.context.search(before):
+            return False
+        if rule.use_placeholders and self._is_placeholder(rule, raw, value):
+            return False
+        if rule.entropy_only and _in_minified_line(data, start):
+            return False
+        if not self.include_public_test_keys and self.ruleset.public_test_keys and \
+                public_key_digest(value) in self.ruleset.public_test_keys:
+            return False
+        if any(a.search(raw) for a in rule.allow):
+            return False
+        if rule.validators:
+            line_start = data.rfind(b"\n", 0, start) + 1
+            line_end = data.find(b"\n", start)
+            line = data[line_start: line_end if line_end >= 0 else len(data)]
+            cand = Candidate(value=value, before=before.decode("utf-8", "replace"),
+                             line=line[:4096].decode("utf-8", "replace"), path=path, min_entropy=rule.min_entropy)
+            if not all(VALIDATORS[name](cand) for name in rule.validators):
+                return False
+        return not self._allowlisted(data, start)
+
+    def _is_placeholder(self, rule: Rule, raw: bytes, value: str) -> bool:
+        if is_low_diversity(value):
+            return True
+        return any(p.search(raw) for p in self.ruleset.placeholders) or any(p.search(raw) for p in rule.placeholders)
+
+    @staticmethod
+    def _allowlisted(data: bytes, start: int) -> bool:
+        line_start = data.rfind(b"\n", 0, start) + 1
+        line_end = data.find(b"\n", start)
+        if ALLOW_MARKER in data[line_start: line_end if line_end >= 0 else len(data)]:
+            return True
+        if line_start:
+            prev_start = data.rfind(b"\n", 0, line_start - 1) + 1
+            return ALLOW_NEXTLINE_MARKER in data[prev_start: line_start]
+        return False
+
+    # -- findings -------------------------------------------------------------------------------------------
+    def scan_bytes(self, data: bytes, path: str = "", line_offset: int = 0) -> list[Finding]:
+        """Scan one decoded (UTF-8) buffer. Line numbers are 1-based, columns 1-based in characters."""
+        return [self._finding(m, data, path, line_offset) for m in self.iter_matches(data, path)]
+
+    def _finding(self, m: RawMatch, data: bytes, path: str, line_offset: int) -> Finding:
+        line = data.count(b"\n", 0, m.start) + 1 + line_offset
+        line_start = data.rfind(b"\n", 0, m.start) + 1
+        column = len(data[line_start: m.start].decode("utf-8", "replace")) + 1
+        rule = m.rule
+        return Finding(
+            file=path, line=line, column=column, rule=rule.id, description=rule.description,
+            severity=rule.severity, confidence=rule.confidence, redacted=redact(m.value),
+            fingerprint=secret_hash(rule.id, m.value), kind=rule.kind, remediation=rule.remediation,
+            extra={"exchange": rule.exchange} if rule.exchange else {},
+        )
+
+    def scan_content(self, content: bytes, path: str = "") -> tuple[list[Finding], str]:
+        """Scan raw file content. Returns findings and how it was read ('utf-8', 'utf-16-le', 'binary', ...)."""
+        encoding = sniff_encoding(content[:SNIFF_BYTES])
+        if encoding is None:
+            return [], "binary"
+        return self.scan_bytes(to_utf8(content, encoding), path), encoding
+
+    def scan_stream(self, stream, path: str = "", chunk: int = CHUNK_BYTES,
+                    overlap: int = CHUNK_OVERLAP) -> tuple[list[Finding], str]:
+        """Scan a binary file object in overlapping windows: memory stays bounded for any file size."""
+        head = stream.read(chunk)
+        encoding = sniff_encoding(head[:SNIFF_BYTES])
+        if encoding is None:
+            return [], "binary"
+        if encoding != "utf-8":  # UTF-16/32 files are small in practice; transcode whole
+            return self.scan_bytes(to_utf8(head + stream.read(), encoding), path), encoding
+        findings: list[Finding] = []
+        seen: set[tuple[int, str]] = set()
+        base = 0            # file offset of window[0]
+        lines_before = 0    # newlines before window[0]
+        window = to_utf8(head, "utf-8")
+        base = len(head) - len(window)
+        while True:
+            more = stream.read(chunk)
+            for m in self.iter_matches(window, path):
+                key = (base + m.start, m.rule.id)
+                # matches that start inside the overlap are found again by the next window
+                if more and m.start >= len(window) - overlap:
+                    continue
+                if key not in seen:
+                    seen.add(key)
+                    findings.append(self._finding(m, window, path, lines_before))
+            if not more:
+                return findings, encoding
+            keep = window[-overlap:] if len(window) > overlap else window
+            lines_before += window.count(b"\n", 0, len(window) - len(keep))
+            base += len(window) - len(keep)
+            window = keep + more
+
+
+def public_key_digest(value: str) -> str:
+    """How public test keys are listed in YAML: sha256 of the value, whitespace-normalised, lower-case."""
+    import hashlib
+
+    normal = " ".join(value.replace("\\n", " ").split()).lower()
+    if normal.startswith("0x"):
+        normal = normal[2:]
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
+
+
+def _in_minified_line(data: bytes, start: int) -> bool:
+    """A shape-only match inside a very long line (minified bundle) is noise; named keys there still count."""
+    line_start = data.rfind(b"\n", 0, start) + 1
+    line_end = data.find(b"\n", start)
+    return (line_end if line_end >= 0 else len(data)) - line_start > 1000
+
+
+def _best_per_span(matches: list[RawMatch]) -> list[RawMatch]:
+    """Where several rules matched overlapping text, keep the most specific (highest confidence) one."""
+    def rank(m: RawMatch) -> tuple:
+        return (-CONFIDENCE_ORDER[m.rule.confidence], -SEVERITY_ORDER[m.rule.severity], -(m.end - m.start))
+    kept: list[RawMatch] = []
+    for m in sorted(matches, key=rank):
+        if not any(m.start < k.end and k.start < m.end for k in kept):
+            kept.append(m)
+    return sorted(kept, key=lambda m: m.start)
+
+
+@dataclass
+class ScanResult:
+    findings: list[Finding]
+    stats: dict
+    notes: list[str]        # one-line messages about files not scanned
+    errors: list[str]       # problems the user must fix (exit 2 when nothing was found)
+
+
+def scan_items(scanner: Scanner, items) -> ScanResult:
+    """Scan every item of a source; a file that cannot be read becomes a note, never an exception."""
+    from .sources import printable
+
+    findings: list[Finding] = []
+    notes: list[str] = []
+    errors: list[str] = []
+    stats = {"files": 0, "files_scanned": 0, "binary_skipped": 0, "bytes": 0, "not_scanned": 0}
+    for item in items:
+        stats["files"] += 1
+        if item.open is None:
+            stats["not_scanned"] += 1
+            (errors if item.error else notes).append(f"{printable(item.path)}: {item.skip}")
+            continue
+        try:
+            with item.open() as stream:
+                found, how = scanner.scan_stream(stream, item.path)
+                stats["bytes"] += stream.tell()
+        except OSError as exc:  # deleted or made unreadable after it was listed
+            stats["not_scanned"] += 1
+            notes.append(f"{printable(item.path)}: cannot read ({exc.strerror or exc})")
+            continue
+        if how == "binary":
+            stats["binary_skipped"] += 1
+            continue
+        stats["files_scanned"] += 1
+        findings.extend(found)
+    stats["findings"] = len(findings)
+    return ScanResult(findings, stats, notes, errors)

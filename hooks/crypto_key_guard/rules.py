@@ -1,0 +1,295 @@
+"""Pattern files (YAML) -> validated, compiled Rule objects. The only loader every hook and plugin uses.
+
+All regexes use RE2 syntax (no lookarounds, no backreferences) and are compiled by RE2, which matches in
+linear time: a user's pattern file cannot hang a commit with catastrophic backtracking.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import re2
+import yaml
+
+from .errors import ConfigError
+from .validators import VALIDATORS
+
+RULE_KEYS_REQUIRED = {"id", "description", "regex"}
+RULE_KEYS_OPTIONAL = {
+    "keywords", "min_entropy", "placeholders", "allow", "validators", "severity", "confidence", "kind",
+    "exchange", "context", "context_window", "ref", "remediation", "examples", "family", "entropy_only",
+    "use_placeholders",
+}
+FILE_KEYS = {"version", "rules", "fragments", "placeholders", "description", "public_test_keys"}
+SEVERITIES = ("low", "medium", "high", "critical")
+CONFIDENCES = ("low", "medium", "high")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_FRAGMENT_REF = re.compile(r"\{\{([a-z_][a-z0-9_]*)\}\}")
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # RE2 would otherwise write parse errors to stderr itself
+_RE2_OPTIONS.max_mem = 64 << 20
+
+
+def builtin_patterns_dir() -> Path:
+    """patterns/ ships inside the wheel as the data package crypto_key_guard.patterns."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("crypto_key_guard.patterns")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError("crypto_key_guard.patterns", "built-in pattern files are missing from the install")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def builtin_yaml_files() -> list[Path]:
+    return sorted(builtin_patterns_dir().glob("*.yaml"))
+
+
+def compile_regex(pattern: str, file: str, rule: str | None) -> Any:
+    try:
+        return re2.compile(pattern.encode("utf-8"), _RE2_OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise ConfigError(
+            file, f"invalid regex ({reason}); patterns use RE2 syntax, which runs in linear time and has no "
+                  "lookarounds or backreferences", rule) from None
+
+
+def load_yaml(path: Path | str) -> Any:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(str(path), "no such pattern file") from None
+    except OSError as exc:
+        raise ConfigError(str(path), f"cannot read: {exc.strerror}") from None
+    try:
+        return yaml.safe_load(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), "not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(str(path), f"YAML syntax error at {where}{problem}") from None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    description: str
+    regex: Any                      # compiled RE2 (bytes)
+    group: int | str                # which group holds the secret
+    keywords: tuple[bytes, ...]     # lower-case; any must occur in the text for the rule to run
+    source: str                     # file the rule came from
+    pattern: str = ""
+    min_entropy: float = 0.0
+    placeholders: tuple[Any, ...] = ()
+    allow: tuple[Any, ...] = ()
+    validators: tuple[str, ...] = ()
+    severity: str = "high"
+    confidence: str = "high"
+    kind: str = "generic"
+    exchange: str = ""
+    context: Any = None
+    context_window: int = 0
+    ref: str = ""
+    remediation: str = ""
+    family: str = ""
+    entropy_only: bool = False      # matched on shape alone: suppressed in minified code
+    use_placeholders: bool = True   # apply the shared placeholder list (off for e.g. mnemonics: real words)
+    examples: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass
+class RuleSet:
+    rules: list[Rule]
+    placeholders: list[Any]
+    files: list[str]
+    # sha256 hex digests of published test values (hardhat accounts, spec test vectors): stored as hashes
+    # so this repository never holds them literally; reported only on request.
+    public_test_keys: frozenset = frozenset()
+
+    def by_id(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+
+def _expect(cond: bool, file: str, reason: str, rule: str | None = None) -> None:
+    if not cond:
+        raise ConfigError(file, reason, rule)
+
+
+def _str_list(value: Any, file: str, key: str, rule: str | None) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    _expect(isinstance(value, list) and all(isinstance(v, str) for v in value), file,
+            f"'{key}' must be a list of strings", rule)
+    return list(value)
+
+
+def _expand(pattern: str, fragments: dict[str, str], file: str, rule: str | None) -> str:
+    for _ in range(10):  # fragments may use fragments, but not forever
+        if "{{" not in pattern:
+            return pattern
+        def sub(m: re.Match) -> str:
+            name = m.group(1)
+            if name not in fragments:
+                raise ConfigError(file, f"unknown fragment {{{{{name}}}}}", rule)
+            return fragments[name]
+        pattern = _FRAGMENT_REF.sub(sub, pattern)
+    raise ConfigError(file, "fragments nest too deep (a fragment refers to itself?)", rule)
+
+
+def _build_rule(raw: Any, file: str, fragments: dict[str, str], index: int) -> Rule:
+    _expect(isinstance(raw, dict), file, f"rule #{index + 1} is not a mapping")
+    rid = raw.get("id")
+    _expect(isinstance(rid, str) and bool(_ID.match(rid or "")), file,
+            f"rule #{index + 1}: 'id' must be lower-case letters, digits and dashes", rid if isinstance(rid, str) else None)
+    missing = RULE_KEYS_REQUIRED - set(raw)
+    _expect(not missing, file, f"missing required key(s): {', '.join(sorted(missing))}", rid)
+    unknown = set(raw) - RULE_KEYS_REQUIRED - RULE_KEYS_OPTIONAL
+    _expect(not unknown, file, f"unknown key(s): {', '.join(sorted(map(str, unknown)))}", rid)
+    for key in ("description", "regex"):
+        _expect(isinstance(raw[key], str) and raw[key].strip() != "", file, f"'{key}' must be a non-empty string", rid)
+    pattern = _expand(raw["regex"], fragments, file, rid)
+    regex = compile_regex(pattern, file, rid)
+    names = regex.groupindex
+    if b"secret" in names or "secret" in names:
+        group: int | str = names.get(b"secret", names.get("secret"))
+    else:
+        _expect(regex.groups == 1, file,
+                f"regex must have exactly one capture group (or a named group 'secret'), it has {regex.groups}", rid)
+        group = 1
+    severity = raw.get("severity", "high")
+    _expect(severity in SEVERITIES, file, f"'severity' must be one of {', '.join(SEVERITIES)}", rid)
+    confidence = raw.get("confidence", "high")
+    _expect(confidence in CONFIDENCES, file, f"'confidence' must be one of {', '.join(CONFIDENCES)}", rid)
+    min_entropy = raw.get("min_entropy", 0.0)
+    _expect(isinstance(min_entropy, (int, float)) and not isinstance(min_entropy, bool) and 0 <= min_entropy <= 8,
+            file, "'min_entropy' must be a number from 0 to 8", rid)
+    validators = _str_list(raw.get("validators"), file, "validators", rid)
+    if min_entropy and "entropy" not in validators:
+        validators.append("entropy")
+    for name in validators:
+        _expect(name in VALIDATORS, file,
+                f"unknown validator {name!r} (known: {', '.join(sorted(VALIDATORS))})", rid)
+    context = raw.get("context")
+    context_re = None
+    if context is not None:
+        _expect(isinstance(context, str) and context != "", file, "'context' must be a regex string", rid)
+        context_re = compile_regex(_expand(context, fragments, file, rid), file, rid)
+    window = raw.get("context_window", 200 if context_re else 0)
+    _expect(isinstance(window, int) and not isinstance(window, bool) and 0 <= window <= 5000, file,
+            "'context_window' must be an integer from 0 to 5000", rid)
+    examples = raw.get("examples") or {}
+    _expect(isinstance(examples, dict) and set(examples) <= {"match", "no_match"}, file,
+            "'examples' must be a mapping with 'match' and/or 'no_match' lists", rid)
+    for key in ("match", "no_match"):
+        _str_list(examples.get(key), file, f"examples.{key}", rid)
+    for key in ("ref", "remediation", "kind", "exchange", "family"):
+        _expect(isinstance(raw.get(key, ""), str), file, f"'{key}' must be a string", rid)
+    entropy_only = raw.get("entropy_only", False)
+    _expect(isinstance(entropy_only, bool), file, "'entropy_only' must be true or false", rid)
+    use_placeholders = raw.get("use_placeholders", True)
+    _expect(isinstance(use_placeholders, bool), file, "'use_placeholders' must be true or false", rid)
+    return Rule(
+        id=rid,
+        description=raw["description"].strip(),
+        regex=regex,
+        group=group,
+        keywords=tuple(k.lower().encode("utf-8") for k in _str_list(raw.get("keywords"), file, "keywords", rid)),
+        source=file,
+        pattern=pattern,
+        min_entropy=float(min_entropy),
+        placeholders=tuple(compile_regex("(?i)" + p, file, rid)
+                           for p in _str_list(raw.get("placeholders"), file, "placeholders", rid)),
+        allow=tuple(compile_regex(p, file, rid) for p in _str_list(raw.get("allow"), file, "allow", rid)),
+        validators=tuple(validators),
+        severity=severity,
+        confidence=confidence,
+        kind=raw.get("kind", "generic"),
+        exchange=raw.get("exchange", ""),
+        context=context_re,
+        context_window=window,
+        ref=raw.get("ref", ""),
+        remediation=raw.get("remediation", "").strip(),
+        family=raw.get("family", ""),
+        entropy_only=entropy_only,
+        use_placeholders=use_placeholders,
+        examples={k: list(examples.get(k) or []) for k in ("match", "no_match")},
+    )
+
+
+def load_rules(
+    extra_files: Sequence[str | os.PathLike] = (),
+    disabled: Iterable[str] = (),
+    include_builtin: bool = True,
+) -> RuleSet:
+    """Load the built-in rule files plus the user's, validate, compile; raise ConfigError on any problem."""
+    builtin = builtin_yaml_files() if include_builtin else []
+    files: list[Path] = builtin + [Path(f) for f in extra_files]
+    documents = []
+    fragments: dict[str, str] = {}
+    placeholder_patterns: list[tuple[str, str]] = []
+    public_hashes: set[str] = set()
+    rule_files: list[Path] = []
+    for path in files:
+        data = load_yaml(path)
+        name = str(path)
+        if path in builtin and not (isinstance(data, dict) and "rules" in data):
+            continue  # other built-in data (env-file and gitignore lists) lives beside the rules
+        rule_files.append(path)
+        _expect(isinstance(data, dict), name, "a pattern file must be a mapping with a 'rules:' list")
+        unknown = set(data) - FILE_KEYS
+        _expect(not unknown, name, f"unknown top-level key(s): {', '.join(sorted(map(str, unknown)))}")
+        frags = data.get("fragments") or {}
+        _expect(isinstance(frags, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in frags.items()),
+                name, "'fragments' must map names to regex strings")
+        fragments.update(frags)
+        placeholder_patterns += [(name, p) for p in _str_list(data.get("placeholders"), name, "placeholders", None)]
+        hashes = _str_list(data.get("public_test_keys"), name, "public_test_keys", None)
+        _expect(all(re.fullmatch(r"[0-9a-f]{64}", h) for h in hashes), name,
+                "'public_test_keys' must list sha256 hex digests of the public values")
+        public_hashes.update(hashes)
+        rules = data.get("rules")
+        _expect(isinstance(rules, list), name, "'rules' must be a list")
+        documents.append((name, rules))
+    disabled = set(disabled)
+    seen: dict[str, str] = {}
+    compiled: list[Rule] = []
+    for name, rules in documents:
+        for index, raw in enumerate(rules):
+            rule = _build_rule(raw, name, fragments, index)
+            if rule.id in seen:
+                raise ConfigError(name, f"duplicate rule id (also defined in {seen[rule.id]})", rule.id)
+            seen[rule.id] = name
+            if rule.id not in disabled:
+                compiled.append(rule)
+    unknown_disabled = disabled - set(seen)
+    if unknown_disabled:
+        raise ConfigError("--disable", f"no such rule id(s): {', '.join(sorted(unknown_disabled))}")
+    if not compiled:
+        raise ConfigError(", ".join(map(str, rule_files)) or "(no files)",
+                          "the pattern set is empty: no rule would run")
+    placeholders = [compile_regex("(?i)" + p, file, None) for file, p in placeholder_patterns]
+    return RuleSet(rules=compiled, placeholders=placeholders, files=[str(f) for f in rule_files],
+                   public_test_keys=frozenset(public_hashes))
+
+
+_DEFAULT: RuleSet | None = None
+
+
+def default_rules() -> RuleSet:
+    """The built-in rules, parsed and compiled once per process."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = load_rules()
+    return _DEFAULT

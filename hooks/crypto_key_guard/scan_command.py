@@ -1,0 +1,87 @@
+"""crypto-key-guard scan: scan a tree (default), the git index (--staged) or history (--history)."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Sequence
+
+from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
+from .options import add_rule_options, build_scanner, fail_usage
+
+PROG = "crypto-key-guard scan"
+FORMATS = ("text", "json", "sarif")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__)
+    parser.add_argument("paths", nargs="*", default=[],
+                        help="files or directories (default: .); inside git: tracked plus untracked, not ignored")
+    parser.add_argument("--staged", action="store_true", help="scan what the next commit holds (the git index)")
+    parser.add_argument("--history", action="store_true",
+                        help="scan every blob reachable from any ref, each unique blob once")
+    parser.add_argument("--since", metavar="REV", help="with --history: only commits after REV")
+    parser.add_argument("--range", metavar="A..B", dest="rev_range", help="with --history: a revision range")
+    parser.add_argument("--format", choices=FORMATS, default="text")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    add_rule_options(parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        scanner = build_scanner(args)
+        if args.history or args.since or args.rev_range:
+            from .history import run_history
+
+            return run_history(args, scanner)
+        result = _scan(args, scanner)
+    except (UsageError, RuntimeError) as exc:
+        return fail_usage(PROG, exc)
+    for message in result.notes + result.errors:
+        print(f"crypto-key-guard: {message}", file=sys.stderr)
+    from .report import write_report
+
+    write_report(args.format, result, args.output, tool_args=args)
+    if result.findings:
+        return EXIT_FINDINGS
+    return EXIT_USAGE if result.errors else EXIT_CLEAN
+
+
+def _scan(args: argparse.Namespace, scanner):
+    from .engine import ScanResult, scan_items
+    from .sources import staged_files, tree_files
+
+    if args.staged:
+        if args.paths:
+            raise UsageError("--staged scans the whole index; give no paths")
+        return scan_items(scanner, staged_files("."))
+    roots = args.paths or ["."]
+    merged: ScanResult | None = None
+    for root in roots:
+        if not os.path.lexists(root):
+            raise UsageError(f"{root}: no such file or directory")
+        result = scan_items(scanner, tree_files(root))
+        if len(roots) > 1:
+            result.findings = [_prefixed(f, root) for f in result.findings]
+        if merged is None:
+            merged = result
+        else:
+            merged.findings += result.findings
+            merged.notes += result.notes
+            merged.errors += result.errors
+            for k, v in result.stats.items():
+                merged.stats[k] = merged.stats.get(k, 0) + v
+    assert merged is not None
+    return merged
+
+
+def _prefixed(finding, root: str):
+    from dataclasses import replace
+
+    return replace(finding, file=os.path.normpath(os.path.join(root, finding.file)))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,128 @@
+"""Where bytes come from: named files (the hooks), a tree (git ls-files or a walk), the git index.
+
+Each source yields Item(path, opener) pairs; nothing else knows where bytes came from. Symlinks are never
+followed: a link's target may lie outside the scanned root.
+"""
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterator, Optional
+
+
+@dataclass(frozen=True)
+class Item:
+    path: str                                   # what reports show (relative to the scanned root)
+    open: Optional[Callable[[], BinaryIO]]      # None when the item cannot be read; see `skip`
+    skip: str = ""                              # why it is not scanned ("" = scan it)
+    error: bool = False                         # the skip is the user's problem (e.g. a missing argument)
+
+
+def printable(path: str) -> str:
+    """A file name safe for a one-line message (newlines and control characters escaped)."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in path)
+
+
+def _file_item(display: str, real: str) -> Item:
+    try:
+        st = os.lstat(real)
+    except FileNotFoundError:
+        return Item(display, None, "no such file", error=True)
+    except OSError as exc:
+        return Item(display, None, f"cannot read ({exc.strerror})", error=True)
+    if stat.S_ISLNK(st.st_mode):
+        return Item(display, None, "symlink (not followed)")
+    if stat.S_ISDIR(st.st_mode):
+        return Item(display, None, "is a directory")
+    if not stat.S_ISREG(st.st_mode):
+        return Item(display, None, "not a regular file")
+    return Item(display, lambda: open(real, "rb"))
+
+
+def named_files(paths: list[str]) -> Iterator[Item]:
+    """The files a hook was given, in order, each once."""
+    seen: set[str] = set()
+    for p in paths:
+        if p not in seen:
+            seen.add(p)
+            yield _file_item(p, p)
+
+
+def git_toplevel(path: str = ".") -> Optional[str]:
+    try:
+        out = subprocess.run(["git", "-C", path, "rev-parse", "--show-toplevel"],
+                             capture_output=True, check=False)
+    except OSError:
+        return None
+    return out.stdout.decode("utf-8", "surrogateescape").strip() if out.returncode == 0 else None
+
+
+def git_output(args: list[str], cwd: str) -> bytes:
+    out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    if out.returncode != 0:
+        msg = out.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RuntimeError(f"git {' '.join(args[:2])} failed: {msg[-1] if msg else out.returncode}")
+    return out.stdout
+
+
+def tree_files(root: str) -> Iterator[Item]:
+    """Inside a git work tree: tracked files plus untracked ones not ignored. Elsewhere: a walk, dotfiles included."""
+    root_path = Path(root)
+    if git_toplevel(root) is not None and root_path.is_dir():
+        listing = git_output(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."], cwd=root)
+        names = sorted({n.decode("utf-8", "surrogateescape") for n in listing.split(b"\0") if n})
+        for name in names:
+            yield _file_item(name, str(root_path / name))
+        return
+    if root_path.is_file() or root_path.is_symlink():
+        yield _file_item(root_path.name, str(root_path))
+        return
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d != ".git")
+        for name in sorted(filenames):
+            full = os.path.join(dirpath, name)
+            yield _file_item(os.path.relpath(full, root), full)
+
+
+def staged_files(root: str) -> Iterator[Item]:
+    """What the next commit will hold: the index blobs of added, copied, modified and renamed files."""
+    import io
+
+    top = git_toplevel(root)
+    if top is None:
+        raise RuntimeError("--staged needs a git repository (no .git found here)")
+    has_head = subprocess.run(["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=top,
+                              capture_output=True).returncode == 0
+    if has_head:
+        changed = git_output(["diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR", "--no-renames"], cwd=top)
+        wanted = {n for n in changed.split(b"\0") if n}
+    else:
+        wanted = None  # no commit yet: everything in the index is new
+    entries = []
+    for rec in git_output(["ls-files", "-s", "-z"], cwd=top).split(b"\0"):
+        if not rec:
+            continue
+        meta, _, name = rec.partition(b"\t")
+        mode, blob, stage = meta.split(b" ")
+        if (wanted is None or name in wanted) and stage in (b"0", b"2") and mode.startswith(b"100"):
+            entries.append((name.decode("utf-8", "surrogateescape"), blob.decode()))
+    if not entries:
+        return
+    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=top, capture_output=True, check=False,
+                          input=b"".join(b.encode() + b"\n" for _, b in entries))
+    out = proc.stdout
+    pos = 0
+    for name, blob in entries:
+        header_end = out.index(b"\n", pos)
+        header = out[pos:header_end].split(b" ")
+        if len(header) < 3:
+            pos = header_end + 1
+            yield Item(name, None, "missing from the object store")
+            continue
+        size = int(header[2])
+        content = out[header_end + 1: header_end + 1 + size]
+        pos = header_end + 1 + size + 1
+        yield Item(name, (lambda c=content: io.BytesIO(c)))

@@ -1,0 +1,90 @@
+"""Named checks run on a captured value. Each is a small pure function; rules name them in YAML.
+
+A validator takes a Candidate and returns True when the value still looks like a real secret.
+Later checks (checksums, curve ranges, word lists) register here with @validator("name").
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable, Dict
+
+import re
+
+
+@dataclass(frozen=True)
+class Candidate:
+    value: str          # the captured secret (never printed)
+    before: str         # up to the rule's context window of text before the value
+    line: str           # the whole line the value starts on
+    path: str           # display path of the file (may be "" for in-memory text)
+    min_entropy: float  # from the rule
+
+
+Validator = Callable[[Candidate], bool]
+VALIDATORS: Dict[str, Validator] = {}
+
+
+def validator(name: str) -> Callable[[Validator], Validator]:
+    def register(fn: Validator) -> Validator:
+        VALIDATORS[name] = fn
+        return fn
+    return register
+
+
+def shannon_entropy(value: str) -> float:
+    if not value:
+        return 0.0
+    counts = Counter(value)
+    total = len(value)
+    return -sum(c / total * math.log2(c / total) for c in counts.values())
+
+
+def is_low_diversity(value: str) -> bool:
+    """Fillers such as 'aaaa…', '1a1a1a…', '0123456789abcdef…' are not keys."""
+    compact = value.replace("-", "").replace("_", "")
+    if len(compact) < 8:
+        return False
+    if len(set(compact)) <= 3:
+        return True
+    for unit in range(1, 9):  # a short unit repeated
+        if len(compact) >= unit * 3 and compact == (compact[:unit] * (len(compact) // unit + 1))[: len(compact)]:
+            return True
+    runs = sum(1 for a, b in zip(compact, compact[1:]) if ord(b) - ord(a) == 1)
+    return runs >= len(compact) * 0.6  # mostly ascending sequences
+
+
+@validator("entropy")
+def has_entropy(c: Candidate) -> bool:
+    return shannon_entropy(c.value) >= c.min_entropy
+
+
+@validator("mixed_alnum")
+def is_mixed_alnum(c: Candidate) -> bool:
+    """Random alphanumeric keys mix letters and digits; identifiers and words rarely do."""
+    v = c.value
+    return any(ch.isdigit() for ch in v) and any(ch.isalpha() for ch in v)
+
+
+@validator("mixed_case")
+def is_mixed_case(c: Candidate) -> bool:
+    """Base62 keys of 20+ characters have upper, lower and digits with near certainty."""
+    v = c.value
+    return any(ch.isupper() for ch in v) and any(ch.islower() for ch in v) and any(ch.isdigit() for ch in v)
+
+
+_IDENTIFIER = re.compile(r"^(?:[A-Za-z][a-z]*(?:[A-Z][a-z]*)*|[a-z]+(?:[_.\-][a-z]+)+|[A-Z]+(?:_[A-Z]+)+)$")
+_PATHLIKE = re.compile(r"^(?:[a-z]+://|\.{0,2}/|~/)|(?:\.(?:py|js|ts|json|ya?ml|toml|txt|env|pem|key|csv|log|html)$)", re.I)
+
+
+@validator("not_identifier")
+def is_not_identifier(c: Candidate) -> bool:
+    """Code references, words, dotted names, URLs and file paths are not literal secrets."""
+    v = c.value
+    if _IDENTIFIER.match(v) or _PATHLIKE.search(v):
+        return False
+    # dotted attribute chains like settings.BINANCE_KEY or process.env.KEY
+    if "." in v and all(part.isidentifier() for part in v.split(".")):
+        return False
+    return True

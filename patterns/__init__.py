@@ -1,0 +1,1 @@
+"""Built-in pattern definitions (YAML data files shipped as package data)."""
