@@ -115,6 +115,11 @@ class Scanner:
                 return False
         return not self._allowlisted(data, start)
 
+    def is_placeholder(self, value: str) -> bool:
+        """True for fillers such as 'your_api_key_here', '<API_KEY>', 'xxxx', '${VAR}' (the shared list)."""
+        raw = value.encode("utf-8", "replace")
+        return is_low_diversity(value) or any(p.search(raw) for p in self.ruleset.placeholders)
+
     def _is_placeholder(self, rule: Rule, raw: bytes, value: str) -> bool:
         if is_low_diversity(value):
             return True
