@@ -1,0 +1,619 @@
+"""crypto-key-guard scan --history: every secret that ever entered git, each unique blob scanned once.
+
+Deleting a key from a file does not remove it from git; history is what scrapers read when a repository goes
+public. Peer tools walk commit diffs, where most of the text is the same content again and again. Here:
+
+1. list   `git rev-list --objects <revs>` piped into `git cat-file --batch-check`: every reachable blob once,
+          with one path and its size (and the commit count);
+2. scan   ONE `git cat-file --batch` process streams the blobs; each is scanned by the same `engine.Scanner`
+          as `scan`, in bounded windows (`scan_stream`), so a huge blob is never held whole;
+3. place  only when something was found: one `git log --raw` walk (tree diffs, no content) follows the blobs
+          that hold secrets through every commit: the paths and commits where each appears, the commit that
+          introduced it, where it was removed, and whether HEAD still holds it.
+
+Findings of one secret (same fingerprint) in many blobs become one entry listing every place. The report is a
+`ScanResult` whose findings carry the history in `Finding.extra`, so JSON and SARIF go through
+`report.write_report` like `scan`.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from typing import IO, Iterator, Optional, Sequence
+
+from .engine import ScanResult
+from .errors import EXIT_CLEAN, EXIT_FINDINGS, UsageError
+from .findings import Finding, redact
+from .sources import printable
+
+ZERO = "0" * 40
+DRAIN_BYTES = 1 << 20
+# Scanning must never reach the network: a partial clone would otherwise fetch missing blobs on demand.
+GIT_ENV = {"GIT_NO_LAZY_FETCH": "1", "GIT_TERMINAL_PROMPT": "0"}
+
+HISTORY_ADVICE = """\
+What to do about a secret in git history:
+  1. Rotate it first. Delete the key at the exchange (or wherever it was issued) and create a new one:
+     removing it from history does not un-leak it, since every clone, fork and scraper already has it.
+     For a seed phrase or a private key: move the funds to a new wallet now.
+  2. Then, if the repository is or will ever be public, rewrite history: `git filter-repo --replace-text
+     FILE` (or `--invert-paths --path .env` for a whole file), force-push every branch and tag, and have
+     collaborators re-clone. Hosting services may keep cached views and pull-request refs: ask them to purge.
+  3. Entries marked "still in HEAD": also take the value out of the current files and load it from the
+     environment (os.environ / a git-ignored .env)."""
+
+
+# -- git plumbing --------------------------------------------------------------------------------------------
+def _env() -> dict:
+    return dict(os.environ, **GIT_ENV)
+
+
+def _git(repo: str, *args: str, check: bool = True) -> bytes:
+    out = subprocess.run(["git", *args], cwd=repo, capture_output=True, env=_env(), check=False)
+    if check and out.returncode != 0:
+        raise RuntimeError(_git_error(args, out.stderr))
+    return out.stdout
+
+
+def _git_error(args: Sequence[str], stderr: bytes) -> str:
+    lines = [ln for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+    reason = lines[-1].removeprefix("fatal: ").removeprefix("error: ") if lines else "failed"
+    return f"git {args[0]}: {reason}"
+
+
+@dataclass
+class Repo:
+    """Where history is read from, and what this clone cannot show."""
+    path: str                       # cwd for git commands (a work tree or a bare repository)
+    revs: list[str]                 # revision arguments for rev-list / log
+    bare: bool = False
+    shallow: list[str] = field(default_factory=list)    # shallow boundary commits (history beyond is absent)
+    head: Optional[str] = None      # None: unborn HEAD (no commit yet)
+    abbrev: int = 7
+
+
+def open_repo(path: str, since: Optional[str] = None, rev_range: Optional[str] = None) -> Repo:
+    """Check that `path` is in a git repository and turn --since/--range into revision arguments."""
+    probe = subprocess.run(["git", "rev-parse", "--is-bare-repository", "--is-shallow-repository",
+                            "--git-path", "shallow"], cwd=path, capture_output=True, env=_env(), check=False)
+    if probe.returncode != 0:
+        raise UsageError(f"--history needs a git repository ({printable(path)} is not inside one)")
+    bare, shallow, shallow_file = probe.stdout.decode("utf-8", "surrogateescape").splitlines()[:3]
+    for rev in (since, rev_range):
+        if rev is not None and (not rev or rev.startswith("-")):
+            raise UsageError(f"{rev!r} is not a revision")  # never let a value become a git option
+    if since is not None and rev_range is not None:
+        raise UsageError("give --since or --range, not both")
+    if since is not None:
+        if not _resolves(path, since):
+            raise UsageError(f"--since {since}: not a commit in this repository")
+        revs = ["--all", "--not", since]
+    elif rev_range is not None:
+        ends = [e for e in re.split(r"\.\.\.?", rev_range) if e]  # "A..B", "A...B", "A.." (HEAD implied)
+        if not ends or not all(_resolves(path, e) for e in ends):
+            raise UsageError(f"--range {rev_range}: not a revision range (A..B) in this repository")
+        revs = [rev_range]
+    else:
+        revs = ["--all"]
+    repo = Repo(path=path, revs=revs, bare=bare == "true")
+    if shallow == "true":
+        shallow_path = os.path.join(path, shallow_file)
+        try:
+            with open(shallow_path, encoding="ascii") as fh:
+                repo.shallow = [ln.strip() for ln in fh if ln.strip()]
+        except OSError:
+            repo.shallow = ["(unknown)"]
+    head = _git(path, "rev-parse", "--verify", "-q", "HEAD^{commit}", check=False).decode().strip()
+    repo.head = head or None
+    if repo.head:
+        repo.abbrev = len(_git(path, "rev-parse", "--short", repo.head).strip())
+    return repo
+
+
+def _resolves(path: str, rev: str) -> bool:
+    return subprocess.run(["git", "rev-parse", "--verify", "-q", rev + "^{commit}"],
+                          cwd=path, capture_output=True, env=_env(), check=False).returncode == 0
+
+
+@dataclass(frozen=True)
+class BlobRef:
+    sha: str
+    path: str       # one path git reports for it (the scan's context; places come later)
+    size: int
+
+
+@dataclass
+class Listing:
+    commits: int
+    blobs: list[BlobRef]
+    missing: list[str]
+    bytes: int
+
+
+def list_blobs(repo: Repo) -> Listing:
+    """Every blob reachable from the revisions, once. rev-list feeds cat-file --batch-check at the OS level."""
+    with tempfile.TemporaryFile() as err_list, tempfile.TemporaryFile() as err_check:
+        lister = subprocess.Popen(["git", "rev-list", "--objects", "--missing=print", *repo.revs, "--"],
+                                  cwd=repo.path, stdout=subprocess.PIPE, stderr=err_list, env=_env())
+        checker = subprocess.Popen(
+            ["git", "cat-file", "--batch-check=%(objecttype) %(objectname) %(objectsize) %(rest)"],
+            cwd=repo.path, stdin=lister.stdout, stdout=subprocess.PIPE, stderr=err_check, env=_env())
+        assert lister.stdout is not None and checker.stdout is not None
+        lister.stdout.close()  # the checker owns the read end now
+        commits, total, blobs, missing = 0, 0, [], []
+        for line in checker.stdout:
+            kind, _, rest = line.rstrip(b"\n").partition(b" ")
+            if kind == b"blob":
+                sha, size, path = rest.split(b" ", 2) if rest.count(b" ") >= 2 else (*rest.split(b" ", 1), b"")
+                blobs.append(BlobRef(sha.decode(), path.decode("utf-8", "surrogateescape"), int(size)))
+                total += int(size)
+            elif kind == b"commit":
+                commits += 1
+            elif rest.startswith(b"missing") or kind.startswith(b"?"):
+                missing.append(kind.lstrip(b"?").decode("ascii", "replace"))
+        checker.wait()
+        if lister.wait() != 0:
+            err_list.seek(0)
+            raise RuntimeError(_git_error(["rev-list"], err_list.read()))
+        if checker.returncode != 0:
+            err_check.seek(0)
+            raise RuntimeError(_git_error(["cat-file"], err_check.read()))
+    return Listing(commits, blobs, missing, total)
+
+
+class _BlobStream:
+    """A read-only view of the next `size` bytes of cat-file's output: what scan_stream reads a blob through."""
+
+    def __init__(self, pipe: IO[bytes], size: int) -> None:
+        self._pipe = pipe
+        self._left = size
+        self._pos = 0
+
+    def read(self, n: int = -1) -> bytes:
+        want = self._left if n is None or n < 0 else min(n, self._left)
+        data = self._pipe.read(want) if want else b""
+        if len(data) < want:
+            raise RuntimeError("git cat-file: output ended inside a blob")
+        self._left -= len(data)
+        self._pos += len(data)
+        return data
+
+    def tell(self) -> int:
+        return self._pos
+
+    def drain(self) -> None:
+        """Skip what the scanner did not read (a binary blob is judged by its head)."""
+        while self._left:
+            self.read(min(self._left, DRAIN_BYTES))
+
+
+def read_blobs(repo: Repo, blobs: Sequence[BlobRef]) -> Iterator[tuple[BlobRef, Optional[_BlobStream]]]:
+    """Stream the blobs through ONE `git cat-file --batch`; yields (blob, stream) or (blob, None) if missing.
+
+    The caller must be done with each stream before asking for the next one.
+    """
+    if not blobs:
+        return
+    proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=repo.path, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_env(), bufsize=1 << 16)
+    assert proc.stdin is not None and proc.stdout is not None
+    stdin, stdout = proc.stdin, proc.stdout
+
+    def feed() -> None:  # a thread, so git never blocks on a full stdout while we are still writing ids
+        try:
+            for b in blobs:
+                stdin.write(b.sha.encode() + b"\n")
+            stdin.close()
+        except (BrokenPipeError, ValueError, OSError):
+            pass
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    try:
+        for b in blobs:
+            header = stdout.readline().split()
+            if len(header) < 3:  # "<sha> missing": not in this (partial) clone
+                yield b, None
+                continue
+            stream = _BlobStream(stdout, int(header[2]))
+            yield b, stream
+            stream.drain()
+            stdout.read(1)  # the newline after each object
+    finally:
+        if proc.poll() is None:  # stopped early (an error or a closed generator): do not wait for git
+            proc.kill()
+        try:
+            stdout.close()
+        except OSError:
+            pass
+        proc.wait()
+        writer.join(timeout=5)
+
+
+# -- progress ------------------------------------------------------------------------------------------------
+class Progress:
+    """`history: 1234/5678 blobs  12.3 MB/s` on a terminal (stderr), redrawn ~10 times a second; silent otherwise."""
+
+    def __init__(self, total: int, stream: IO[str] = sys.stderr) -> None:
+        self.total = total
+        self.stream = stream
+        self.enabled = _isatty(stream)
+        self.start = time.monotonic()
+        self._last = 0.0
+
+    def update(self, done: int, nbytes: int, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not force and now - self._last < 0.1:
+            return
+        self._last = now
+        rate = nbytes / max(now - self.start, 1e-6) / 1e6
+        width = 24
+        filled = int(width * done / self.total) if self.total else width
+        bar = "#" * filled + "-" * (width - filled)
+        self.stream.write(f"\rhistory [{bar}] {done}/{self.total} blobs  {rate:.1f} MB/s")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
+def _isatty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+# -- scanning ------------------------------------------------------------------------------------------------
+@dataclass
+class BlobScan:
+    stats: dict
+    hits: dict              # blob sha -> findings in that blob (file = the path rev-list gave)
+    notes: list[str]
+
+
+def scan_blobs(repo: Repo, listing: Listing, scanner, progress: Optional[Progress] = None) -> BlobScan:
+    """Scan each unique blob once with the shared scanner (scan_stream: bounded memory for any blob size)."""
+    stats = {"commits": listing.commits, "unique_blobs": len(listing.blobs), "blobs_scanned": 0,
+             "binary_skipped": 0, "blobs_missing": len(listing.missing), "bytes": 0, "bytes_scanned": 0}
+    hits: dict[str, list[Finding]] = {}
+    notes: list[str] = []
+    done = 0
+    for blob, stream in read_blobs(repo, listing.blobs):
+        done += 1
+        if stream is None:
+            stats["blobs_missing"] += 1
+        else:
+            found, how = scanner.scan_stream(stream, blob.path)
+            stream.drain()
+            stats["bytes"] += blob.size
+            if how == "binary":
+                stats["binary_skipped"] += 1
+            else:
+                stats["blobs_scanned"] += 1
+                stats["bytes_scanned"] += blob.size
+                if found:
+                    hits[blob.sha] = found
+        if progress:
+            progress.update(done, stats["bytes"])
+    if stats["blobs_missing"]:
+        notes.append(f"{stats['blobs_missing']} object(s) are not in this clone (a partial clone?) and were "
+                     "not scanned; fetch them or scan a full clone")
+    return BlobScan(stats, hits, notes)
+
+
+# -- placing findings in history -----------------------------------------------------------------------------
+@dataclass
+class Commit:
+    sha: str
+    date: str       # author date, ISO 8601
+    subject: str
+    order: int      # position in the parents-first walk (ties of the same date)
+
+
+@dataclass
+class Place:
+    path: str
+    blob: str
+    introduced: list[str] = field(default_factory=list)    # commits that added it (no parent had it)
+    removed: list[str] = field(default_factory=list)       # commits whose first parent had it and they do not
+    commits: int = 0                                        # commits whose tree holds it
+    in_head: bool = False
+
+
+def place_blobs(repo: Repo, wanted: set[str]) -> tuple[dict[tuple[str, str], Place], dict[str, Commit]]:
+    """Follow the wanted blobs through every commit's tree diff (first parent; merges included).
+
+    The tree state of a commit, restricted to wanted blobs, is its first parent's state plus its diff. Only
+    non-empty states are kept and unchanged ones are shared, so memory follows the secrets, not the history.
+    """
+    cmd = ["git", "log", *repo.revs, "-z", "--raw", "--no-abbrev", "--no-renames", "--root", "--topo-order",
+           "--reverse", "--diff-merges=first-parent", "--no-ext-diff", "--format=%x01%H %P%x00%aI%x00%s", "--"]
+    empty: frozenset = frozenset()
+    states: dict[str, frozenset] = {}
+    times_seen: dict[int, int] = {}         # id(state) -> commits holding exactly that state
+    distinct: dict[int, frozenset] = {}
+    places: dict[tuple[str, str], Place] = {}
+    commits: dict[str, Commit] = {}
+    order = 0
+
+    def finish(sha: str, parents: list[str], meta: tuple[str, str], changes: list[tuple[str, str, str]]) -> None:
+        nonlocal order
+        order += 1
+        base = states.get(parents[0], empty) if parents else empty
+        state = base
+        if changes:
+            removed = {(p, old) for old, new, p in changes if old in wanted}
+            added = {(p, new) for old, new, p in changes if new in wanted}
+            state = frozenset((base - removed) | added)
+            for key in added - base:
+                if not any(key in states.get(q, empty) for q in parents[1:]):
+                    places.setdefault(key, Place(*key)).introduced.append(sha)
+            for key in base - state:
+                places.setdefault(key, Place(*key)).removed.append(sha)
+            commits[sha] = Commit(sha, meta[0], meta[1], order)
+        if state:
+            states[sha] = state
+            times_seen[id(state)] = times_seen.get(id(state), 0) + 1
+            distinct[id(state)] = state
+
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, cwd=repo.path, stdout=subprocess.PIPE, stderr=err, env=_env())
+        assert proc.stdout is not None
+        current: Optional[tuple[str, list[str], tuple[str, str]]] = None
+        changes: list[tuple[str, str, str]] = []
+        for token, path in _raw_tokens(proc.stdout):
+            if path is None:  # a commit header: "\x01<sha> <parents>\0<date>\0<subject>"
+                if current:
+                    finish(current[0], current[1], current[2], changes)
+                ids, date, subject = token
+                sha, *parents = ids.split()
+                current, changes = (sha, parents, (date, subject)), []
+            else:
+                meta = token[0].split()
+                old, new = meta[2], meta[3]
+                if old in wanted or new in wanted:
+                    changes.append((old, new, path))
+        if current:
+            finish(current[0], current[1], current[2], changes)
+        if proc.wait() != 0:
+            err.seek(0)
+            raise RuntimeError(_git_error(["log"], err.read()))
+    for key, state in distinct.items():
+        for place_key in state:
+            places.setdefault(place_key, Place(*place_key)).commits += times_seen[key]
+    if repo.head:
+        listing = _git(repo.path, "ls-tree", "-r", "-z", "--full-tree", repo.head)
+        for entry in listing.split(b"\0"):
+            meta, _, name = entry.partition(b"\t")
+            parts = meta.split()
+            if len(parts) == 3 and parts[2].decode() in wanted:
+                key = (name.decode("utf-8", "surrogateescape"), parts[2].decode())
+                places.setdefault(key, Place(*key)).in_head = True
+    return places, commits
+
+
+def _raw_tokens(pipe: IO[bytes]) -> Iterator[tuple[tuple[str, ...], Optional[str]]]:
+    """Parse `git log -z --raw` with our format: ((sha+parents, date, subject), None) for a commit header,
+    ((raw meta,), path) for a changed file. Subjects cannot hold NUL, so NUL splitting is exact."""
+    def fields() -> Iterator[bytes]:
+        rest = b""
+        while True:
+            chunk = pipe.read(1 << 16)
+            if not chunk:
+                break
+            parts = (rest + chunk).split(b"\0")
+            rest = parts.pop()
+            yield from parts
+        if rest:
+            yield rest
+
+    it = fields()
+    for tok in it:
+        tok = tok.lstrip(b"\n")
+        if tok.startswith(b"\x01"):
+            date, subject = next(it, b""), next(it, b"")
+            yield (tok[1:].decode("ascii", "replace"), date.decode("ascii", "replace"),
+                   subject.decode("utf-8", "replace")), None
+        elif tok.startswith(b":"):
+            yield (tok[1:].decode("ascii", "replace"),), next(it, b"").decode("utf-8", "surrogateescape")
+
+
+def name_commits(repo: Repo, shas: Sequence[str]) -> dict[str, str]:
+    """`feature~2`-style names (git name-rev) so a reader sees which branch or tag holds a commit."""
+    if not shas:
+        return {}
+    out = _git(repo.path, "name-rev", "--name-only", "--no-undefined", *shas[:500], check=False)
+    names = out.decode("utf-8", "replace").splitlines()
+    return {s: n for s, n in zip(shas, names) if n and n != "undefined"} if len(names) == len(shas[:500]) else {}
+
+
+# -- grouping ------------------------------------------------------------------------------------------------
+_LONG_TOKEN = re.compile(r"[A-Za-z0-9+/=_\-]{24,}")
+
+
+def safe_subject(subject: str, scanner) -> str:
+    """A commit subject is user text: it is shown only if the scanner finds nothing in it, long tokens redacted."""
+    if scanner.scan_bytes(subject.encode("utf-8", "replace")):
+        return "(subject withheld: it holds a secret)"
+    return printable(_LONG_TOKEN.sub(lambda m: redact(m.group(0)), subject))[:100]
+
+
+def group_findings(scan: BlobScan, places: dict[tuple[str, str], Place], commits: dict[str, Commit],
+                   repo: Repo, scanner) -> list[Finding]:
+    """One finding per secret (fingerprint) with every place it appears, oldest introduction first."""
+    by_blob: dict[str, list[Place]] = {}
+    for p in places.values():
+        by_blob.setdefault(p.blob, []).append(p)
+    groups: dict[str, list[tuple[Finding, Place | None]]] = {}
+    for sha, found in scan.hits.items():
+        seen: set[str] = set()
+        for f in found:  # a blob holding the same secret twice counts its first occurrence
+            if f.fingerprint in seen:
+                continue
+            seen.add(f.fingerprint)
+            blob_places = by_blob.get(sha) or [None]
+            for p in blob_places:
+                groups.setdefault(f.fingerprint, []).append((f, p))
+    intro_shas = sorted({c for p in places.values() for c in p.introduced + p.removed})
+    names = name_commits(repo, intro_shas)
+    shallow = set(repo.shallow)
+
+    def commit_info(sha: str) -> dict:
+        c = commits.get(sha)
+        info = {"commit": sha, "short": sha[:repo.abbrev], "date": c.date if c else "",
+                "subject": safe_subject(c.subject, scanner) if c else ""}
+        if sha in names:
+            info["ref"] = names[sha]
+        if sha in shallow:
+            info["shallow_boundary"] = True
+        return info
+
+    def first_intro(p: Place | None) -> tuple:
+        """(0, date, order, sha) of a place's oldest introduction; places without one sort last."""
+        dated = [(0, commits[c].date, commits[c].order, c) for c in p.introduced if c in commits] if p else []
+        return min(dated) if dated else (1, "", 0, "")
+
+    result: list[tuple[tuple, Finding]] = []
+    for entries in groups.values():
+        entries.sort(key=lambda e: (first_intro(e[1]), e[1].path if e[1] else e[0].file))
+        f0, p0 = entries[0]
+        intro = first_intro(p0)
+        place_dicts = []
+        for f, p in entries:
+            d = {"path": p.path if p else f.file, "blob": p.blob if p else "", "line": f.line, "column": f.column}
+            if p:
+                d.update(introduced_in=[commit_info(c) for c in _by_date(p.introduced, commits)],
+                         removed_in=[commit_info(c) for c in _by_date(p.removed, commits)],
+                         commits=p.commits, in_head=p.in_head)
+            else:
+                d.update(introduced_in=[], removed_in=[], commits=0, in_head=False,
+                         note="reachable from a ref but from no commit in range (a tag on a blob?)")
+            place_dicts.append(d)
+        extra = dict(f0.extra)
+        extra["introduced"] = dict(commit_info(intro[3]), path=place_dicts[0]["path"]) if intro[3] else None
+        extra["in_head"] = any(d["in_head"] for d in place_dicts)
+        extra["places"] = place_dicts
+        finding = replace(f0, file=place_dicts[0]["path"], line=f0.line, column=f0.column, extra=extra)
+        result.append(((intro, finding.file, finding.line), finding))
+    result.sort(key=lambda r: r[0])
+    return [f for _, f in result]
+
+
+def _by_date(shas: list[str], commits: dict[str, Commit]) -> list[str]:
+    return sorted(shas, key=lambda s: (commits[s].date, commits[s].order) if s in commits else ("", 0))
+
+
+# -- the command ---------------------------------------------------------------------------------------------
+def scan_history(repo: Repo, scanner, progress_stream: IO[str] = sys.stderr) -> ScanResult:
+    started = time.monotonic()
+    listing = list_blobs(repo)
+    progress = Progress(len(listing.blobs), progress_stream)
+    try:
+        scan = scan_blobs(repo, listing, scanner, progress)
+        progress.update(len(listing.blobs), scan.stats["bytes"], force=True)
+    finally:
+        progress.close()
+    scanned_at = time.monotonic()
+    findings: list[Finding] = []
+    if scan.hits:
+        places, commits = place_blobs(repo, set(scan.hits))
+        findings = group_findings(scan, places, commits, repo, scanner)
+    ended = time.monotonic()
+    stats = dict(scan.stats)
+    seconds = max(scanned_at - started, 1e-9)
+    stats.update(
+        findings=sum(len(f.extra["places"]) for f in findings), secrets=len(findings),
+        secrets_in_head=sum(1 for f in findings if f.extra["in_head"]),
+        shallow=bool(repo.shallow), bare=repo.bare,
+        seconds=round(ended - started, 3), scan_seconds=round(seconds, 3),
+        blobs_per_second=round(len(listing.blobs) / seconds, 1), mb_per_second=round(stats["bytes"] / seconds / 1e6, 2),
+    )
+    notes = list(scan.notes)
+    if repo.shallow:
+        notes.insert(0, f"shallow clone: history behind {len(repo.shallow)} boundary commit(s) "
+                        f"({', '.join(s[:repo.abbrev] for s in repo.shallow[:3])}"
+                        f"{', ...' if len(repo.shallow) > 3 else ''}) is not in this clone and was not scanned; "
+                        "a secret present there is shown as introduced at the boundary. Run "
+                        "`git fetch --unshallow` for the full history")
+    if listing.commits == 0:
+        notes.append("no commits to scan" + (" in this range" if repo.revs != ["--all"] else ""))
+    return ScanResult(findings, stats, notes, [])
+
+
+def _place_line(place: dict) -> str:
+    def commit(c: dict) -> str:
+        ref = f" ({c['ref']})" if c.get("ref") else ""
+        edge = " [shallow boundary: may be older]" if c.get("shallow_boundary") else ""
+        return f"{c['short']}{ref} {c['date'][:10]} \"{c['subject']}\"{edge}"
+    parts = [f"{printable(place['path'])}:{place['line']}"]
+    if place["introduced_in"]:
+        parts.append("added in " + ", ".join(commit(c) for c in place["introduced_in"]))
+    if place["removed_in"]:
+        parts.append("removed in " + ", ".join(commit(c) for c in place["removed_in"]))
+    if place.get("note"):
+        parts.append(place["note"])
+    else:
+        parts.append(f"in {place['commits']} commit(s)")
+    parts.append("STILL IN HEAD" if place["in_head"] else "not in HEAD")
+    return "; ".join(parts)
+
+
+def write_history_text(result: ScanResult, out: IO[str]) -> None:
+    from .report import finding_line
+
+    for f in result.findings:
+        print(finding_line(f), file=out)
+        intro = f.extra.get("introduced")
+        if intro:
+            print(f"    introduced {intro['date'][:10]} in {intro['short']} \"{intro['subject']}\" "
+                  f"({printable(intro['path'])}); {'still in HEAD' if f.extra['in_head'] else 'no longer in HEAD'}",
+                  file=out)
+        for place in f.extra["places"]:
+            print(f"      {_place_line(place)}", file=out)
+        if f.remediation:
+            print(f"    {f.remediation}", file=out)
+    s = result.stats
+    if result.findings:
+        print(f"\n{len(result.findings)} secret(s) found in git history ({s['secrets_in_head']} still in HEAD); "
+              f"{s['commits']} commits, {s['unique_blobs']} unique blobs, each scanned once.\n{HISTORY_ADVICE}",
+              file=out)
+
+
+def run_history(args: argparse.Namespace, scanner) -> int:
+    """Entry point from scan_command: returns the exit code (0 clean, 1 findings, 2 usage/git error)."""
+    if getattr(args, "staged", False):
+        raise UsageError("--history and --staged do not combine")
+    paths = list(getattr(args, "paths", []) or [])
+    if len(paths) > 1:
+        raise UsageError("--history scans one repository; give at most one path")
+    where = paths[0] if paths else "."
+    if not os.path.isdir(where):
+        raise UsageError(f"{where}: not a directory")
+    repo = open_repo(where, getattr(args, "since", None), getattr(args, "rev_range", None))
+    result = scan_history(repo, scanner)
+    for message in result.notes:
+        print(f"crypto-key-guard: {message}", file=sys.stderr)
+    fmt = getattr(args, "format", "text")
+    if fmt == "text":
+        if args.output:
+            with open(args.output, "w", encoding="utf-8") as out:
+                write_history_text(result, out)
+        else:
+            write_history_text(result, sys.stdout)
+    else:
+        from .report import write_report
+
+        write_report(fmt, result, args.output, tool_args=args)
+    return EXIT_FINDINGS if result.findings else EXIT_CLEAN
