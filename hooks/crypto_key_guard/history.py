@@ -191,7 +191,11 @@ class _BlobStream:
     def drain(self) -> None:
         """Skip what the scanner did not read (a binary blob is judged by its head)."""
         while self._left:
-            self.read(min(self._left, DRAIN_BYTES))
+            step = min(self._left, DRAIN_BYTES)
+            if len(self._pipe.read(step)) < step:
+                raise RuntimeError("git cat-file: output ended inside a blob")
+            self._left -= step
+            self._pos += step
 
 
 def read_blobs(repo: Repo, blobs: Sequence[BlobRef]) -> Iterator[tuple[BlobRef, Optional[_BlobStream]]]:
