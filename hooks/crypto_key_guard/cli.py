@@ -11,7 +11,7 @@ from .errors import EXIT_USAGE
 
 COMMANDS = {
     "scan": ("crypto_key_guard.scan_command", "scan a tree, the git index (--staged) or all of history (--history)"),
-    "detect-secrets-plugin": ("crypto_key_guard.detect_secrets_plugin",
+    "detect-secrets-plugin": ("crypto_key_guard.detect_secrets_plugin_path",
                               "print the path of the detect-secrets plugin file of this install"),
     "rotation": ("crypto_key_guard.rotation", "record key rotations and show which keys are due"),
     "audit": ("crypto_key_guard.audit", "check a live exchange key's permissions and IP whitelist (network)"),
