@@ -13,6 +13,8 @@ COMMANDS = {
     "scan": ("crypto_key_guard.scan_command", "scan a tree, the git index (--staged) or all of history (--history)"),
     "detect-secrets-plugin": ("crypto_key_guard.detect_secrets_plugin_path",
                               "print the path of the detect-secrets plugin file of this install"),
+    "detect-secrets": ("crypto_key_guard.detect_secrets_cli",
+                       "run detect-secrets (scan, audit) with baseline plugins loaded properly"),
     "rotation": ("crypto_key_guard.rotation", "record key rotations and show which keys are due"),
     "audit": ("crypto_key_guard.audit", "check a live exchange key's permissions and IP whitelist (network)"),
     "ignore": ("crypto_key_guard.ignore", "accept findings by fingerprint (.crypto-key-guard-ignore)"),
