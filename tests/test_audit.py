@@ -82,7 +82,7 @@ def test_help_offers_no_credential_option(capsys):
 
 @pytest.mark.parametrize("base", [
     "http://203.0.113.9:8080", "https://127.0.0.1:443", "http://localhost.example.com:80",
-    "http://127.0.0.1:80/redirect", "http://user:pw@127.0.0.1:80", "not a url",
+    "http://127.0.0.1:80/redirect", "http://user:pw@127.0.0.1:80", "not a url",  # pragma: allowlist secret
 ])
 def test_api_base_override_is_loopback_only(base, clean_env, monkeypatch, capsys, fake):
     monkeypatch.setenv("BYBIT_API_KEY", fake("{alnum:18}"))
@@ -108,7 +108,7 @@ def test_parse_dotenv_forms():
         "export A=plain value  # trailing comment\n"
         "B='single #not a comment'\n"
         'C="line1\\nline2 \\"q\\""\n'
-        'D="-----BEGIN EC PRIVATE KEY-----\n'
+        'D="-----BEGIN EC PRIVATE KEY-----\n'  # pragma: allowlist secret
         'MHcCAQEE\n'
         '-----END EC PRIVATE KEY-----"\n'
         "E=\n"
@@ -121,7 +121,8 @@ def test_parse_dotenv_forms():
     assert env["A"] == "plain value"
     assert env["B"] == "single #not a comment"
     assert env["C"] == 'line1\nline2 "q"'
-    assert env["D"] == "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----"
+    pem = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----"  # pragma: allowlist secret
+    assert env["D"] == pem
     assert env["E"] == "" and "F" not in env
     assert env["G"] == "$(rm -rf /)"  # data, never executed or expanded
     assert env["H"] == "spaced"

@@ -227,9 +227,10 @@ def test_environment_wins_over_dotenv(make_creds, run, tmp_path):
 
 def test_credentials_from_dotenv(make_creds, run, monkeypatch, capsys, tmp_path):
     creds = make_creds("okx")
+    key_var, secret_var, passphrase_var = audit.credential_names(SPECS["okx"])
     (tmp_path / "bot.env").write_text(
-        f'export OKX_API_KEY="{creds.key}"\nOKX_API_SECRET={creds.secret}  # trading bot\n'
-        f"OKX_PASSPHRASE='{creds.passphrase}'\n")
+        f'export {key_var}="{creds.key}"\n{secret_var}={creds.secret}  # trading bot\n'
+        f"{passphrase_var}='{creds.passphrase}'\n")
     with FakeExchange("okx", creds, okx_answer()) as server:
         monkeypatch.setenv(audit.TEST_API_BASE_ENV, server.base)
         code = audit.main(["okx", "--env-file", "bot.env"])
