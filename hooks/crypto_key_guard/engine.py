@@ -63,6 +63,7 @@ class RawMatch:
     start: int
     end: int
     value: str
+    distance: int = -1  # how far the nearest context match is from the value; -1 when the rule has no context
 
 
 class Scanner:
@@ -87,14 +88,16 @@ class Scanner:
                 if start < 0 or end <= start:
                     continue
                 if self._accept(rule, data, start, end, path):
-                    found.append(RawMatch(rule, start, end, data[start:end].decode("utf-8", "replace")))
+                    found.append(RawMatch(rule, start, end, data[start:end].decode("utf-8", "replace"),
+                                          context_distance(rule, data, start, end)))
         yield from _best_per_span(found)
 
     def _accept(self, rule: Rule, data: bytes, start: int, end: int, path: str) -> bool:
         raw = data[start:end]
         value = raw.decode("utf-8", "replace")
         before = data[max(0, start - rule.context_window): start] if rule.context_window else b""
-        if rule.context is not None and not rule.context.search(before):
+        if (rule.context is not None or rule.context_after is not None) and \
+                context_distance(rule, data, start, end) < 0:
             return False
         if rule.use_placeholders and self._is_placeholder(rule, raw, value):
             return False
@@ -141,10 +144,12 @@ class Scanner:
         """Scan one decoded (UTF-8) buffer. Line numbers are 1-based, columns 1-based in characters."""
         return [self._finding(m, data, path, line_offset) for m in self.iter_matches(data, path)]
 
-    def _finding(self, m: RawMatch, data: bytes, path: str, line_offset: int) -> Finding:
+    def _finding(self, m: RawMatch, data: bytes, path: str, line_offset: int, column_offset: int = 0) -> Finding:
         line = data.count(b"\n", 0, m.start) + 1 + line_offset
         line_start = data.rfind(b"\n", 0, m.start) + 1
         column = len(data[line_start: m.start].decode("utf-8", "replace")) + 1
+        if line_start == 0:  # the line began before this window
+            column += column_offset
         rule = m.rule
         return Finding(
             file=path, line=line, column=column, rule=rule.id, description=rule.description,
@@ -162,35 +167,62 @@ class Scanner:
 
     def scan_stream(self, stream, path: str = "", chunk: int = CHUNK_BYTES,
                     overlap: int = CHUNK_OVERLAP) -> tuple[list[Finding], str]:
-        """Scan a binary file object in overlapping windows: memory stays bounded for any file size."""
-        head = stream.read(chunk)
+        """Scan a binary file object in windows: memory stays bounded for any file size.
+
+        The file is cut into regions of `chunk` bytes; each region is scanned with `overlap` bytes of the
+        file on both sides (context before a value, the rest of a value after), and reports only the
+        secrets that start inside it, so every secret is reported once, with the same context as a
+        whole-file scan as long as contexts and secrets are shorter than `overlap`.
+        """
+        head = stream.read(chunk + overlap)
         encoding = sniff_encoding(head[:SNIFF_BYTES])
         if encoding is None:
             return [], "binary"
         if encoding != "utf-8":  # UTF-16/32 files are small in practice; transcode whole
             return self.scan_bytes(to_utf8(head + stream.read(), encoding), path), encoding
+        buf = to_utf8(head, "utf-8")
+        more = stream.read(chunk)
+        if not more:  # the common case: the whole file fits in one window
+            return self.scan_bytes(buf, path), encoding
+        buf += more
+        eof = False
+        buf_start = 0          # offset of buf[0] in the (BOM-less) file
+        lines_before = 0       # newlines before buf[0]
+        column_before = 0      # characters of buf[0]'s line that lie before buf[0]
+        region_start = 0
         findings: list[Finding] = []
-        seen: set[tuple[int, str]] = set()
-        base = 0            # file offset of window[0]
-        lines_before = 0    # newlines before window[0]
-        window = to_utf8(head, "utf-8")
-        base = len(head) - len(window)
         while True:
-            more = stream.read(chunk)
+            region_end = region_start + chunk
+            while not eof and buf_start + len(buf) < region_end + overlap:
+                more = stream.read(chunk)
+                eof = not more
+                buf += more
+            w0 = max(0, region_start - overlap - buf_start)
+            window = buf[w0: region_end + overlap - buf_start]
+            last = eof and buf_start + len(buf) <= region_end
+            line_offset = lines_before + buf.count(b"\n", 0, w0)
+            column_offset = _line_chars_before(buf, w0, column_before)
             for m in self.iter_matches(window, path):
-                key = (base + m.start, m.rule.id)
-                # matches that start inside the overlap are found again by the next window
-                if more and m.start >= len(window) - overlap:
-                    continue
-                if key not in seen:
-                    seen.add(key)
-                    findings.append(self._finding(m, window, path, lines_before))
-            if not more:
+                at = buf_start + w0 + m.start
+                if at >= region_start and (last or at < region_end):
+                    findings.append(self._finding(m, window, path, line_offset, column_offset))
+            if last:
                 return findings, encoding
-            keep = window[-overlap:] if len(window) > overlap else window
-            lines_before += window.count(b"\n", 0, len(window) - len(keep))
-            base += len(window) - len(keep)
-            window = keep + more
+            region_start = region_end
+            drop = region_start - overlap - buf_start
+            if drop > 0:
+                column_before = _line_chars_before(buf, drop, column_before)
+                lines_before += buf.count(b"\n", 0, drop)
+                buf = buf[drop:]
+                buf_start += drop
+
+
+def _line_chars_before(buf: bytes, offset: int, column_before: int) -> int:
+    """How many characters of the line holding buf[offset] lie before it (for columns in huge lines)."""
+    newline = buf.rfind(b"\n", 0, offset)
+    if newline >= 0:
+        return len(buf[newline + 1: offset].decode("utf-8", "replace"))
+    return column_before + len(buf[:offset].decode("utf-8", "replace"))
 
 
 def public_key_digest(value: str) -> str:
@@ -203,6 +235,29 @@ def public_key_digest(value: str) -> str:
     return hashlib.sha256(normal.encode("utf-8")).hexdigest()
 
 
+def context_distance(rule: Rule, data: bytes, start: int, end: int) -> int:
+    """Bytes between the value and the nearest context match; -1 when none is found (or the rule has none).
+
+    `context` is searched in the window before the value (its last occurrence counts), `context_after` in the
+    window after it; either is enough. Each window is searched as a text of its own (`^` in `context_after` is
+    the end of the value). Where rules overlap, the nearest context ranks first: in a file that names two
+    exchanges, a value is credited to the one named closest to it.
+    """
+    best = -1
+    if rule.context is not None:
+        lo = max(0, start - rule.context_window)
+        last = None
+        for last in rule.context.finditer(data[lo:start]):
+            pass
+        if last is not None:
+            best = start - lo - last.end()
+    if rule.context_after is not None:
+        m = rule.context_after.search(data[end: end + rule.context_after_window])
+        if m is not None and (best < 0 or m.start() < best):
+            best = m.start()
+    return best
+
+
 def _in_minified_line(data: bytes, start: int) -> bool:
     """A shape-only match inside a very long line (minified bundle) is noise; named keys there still count."""
     line_start = data.rfind(b"\n", 0, start) + 1
@@ -211,9 +266,11 @@ def _in_minified_line(data: bytes, start: int) -> bool:
 
 
 def _best_per_span(matches: list[RawMatch]) -> list[RawMatch]:
-    """Where several rules matched overlapping text, keep the most specific (highest confidence) one."""
+    """Where several rules matched overlapping text, keep the most specific one: highest confidence, then
+    severity, then a rule whose context was found (nearest first), then the longest value."""
     def rank(m: RawMatch) -> tuple:
-        return (-CONFIDENCE_ORDER[m.rule.confidence], -SEVERITY_ORDER[m.rule.severity], -(m.end - m.start))
+        return (-CONFIDENCE_ORDER[m.rule.confidence], -SEVERITY_ORDER[m.rule.severity], m.distance < 0,
+                m.distance, -(m.end - m.start))
     kept: list[RawMatch] = []
     for m in sorted(matches, key=rank):
         if not any(m.start < k.end and k.start < m.end for k in kept):

@@ -5,14 +5,15 @@ linear time: a user's pattern file cannot hang a commit with catastrophic backtr
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import re2
-import yaml
 
 from .errors import ConfigError
 from .validators import VALIDATORS
@@ -21,7 +22,7 @@ RULE_KEYS_REQUIRED = {"id", "description", "regex"}
 RULE_KEYS_OPTIONAL = {
     "keywords", "min_entropy", "placeholders", "allow", "validators", "severity", "confidence", "kind",
     "exchange", "context", "context_window", "ref", "remediation", "examples", "family", "entropy_only",
-    "use_placeholders",
+    "use_placeholders", "context_after", "context_after_window",
 }
 FILE_KEYS = {"version", "rules", "fragments", "placeholders", "description", "public_test_keys"}
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -66,8 +67,17 @@ def load_yaml(path: Path | str) -> Any:
         raise ConfigError(str(path), "no such pattern file") from None
     except OSError as exc:
         raise ConfigError(str(path), f"cannot read: {exc.strerror}") from None
+    # Parsing YAML (and importing PyYAML) is most of a hook's start-up: the shipped files' parsed form is
+    # cached by content hash. Users' files are always parsed, so the cache only ever holds shipped data.
+    shipped = _is_shipped(path)
+    if shipped:
+        cached = _parsed_cache_get(raw)
+        if cached is not None:
+            return cached[0]
+    import yaml  # imported only on a cache miss
+
     try:
-        return yaml.safe_load(raw.decode("utf-8-sig"))
+        data = yaml.safe_load(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ConfigError(str(path), "not UTF-8 text") from None
     except yaml.YAMLError as exc:
@@ -75,6 +85,89 @@ def load_yaml(path: Path | str) -> Any:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(str(path), f"YAML syntax error at {where}{problem}") from None
+    if shipped:
+        _parsed_cache_put(raw, data)
+    return data
+
+
+CACHE_ENV = "CRYPTO_KEY_GUARD_CACHE_DIR"   # a directory, or "" to turn the cache off
+_CACHE_FORMAT = b"crypto-key-guard parsed-yaml v1\0"
+
+
+def cache_dir() -> Path | None:
+    """Where derived data (never scanned content) is cached: the platform's per-user cache directory."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured is not None:
+        return Path(configured) if configured else None
+    if os.name == "nt":
+        base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~\\AppData\\Local")
+    elif sys.platform == "darwin":
+        base = os.path.expanduser("~/Library/Caches")
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return Path(base) / "crypto-key-guard"
+
+
+_SHIPPED_DIR: str | None = None
+
+
+def _is_shipped(path: Path) -> bool:
+    global _SHIPPED_DIR
+    try:
+        if _SHIPPED_DIR is None:
+            _SHIPPED_DIR = os.path.realpath(builtin_patterns_dir())
+        return os.path.dirname(os.path.realpath(path)) == _SHIPPED_DIR
+    except (ConfigError, OSError):
+        return False
+
+
+def _cache_file(raw: bytes) -> Path | None:
+    import hashlib
+
+    base = cache_dir()
+    if base is None:
+        return None
+    return base / f"yaml-{hashlib.sha256(_CACHE_FORMAT + raw).hexdigest()}.json"
+
+
+def _parsed_cache_get(raw: bytes) -> tuple[Any] | None:
+    """(document,) from the cache, or None on a miss or any problem with the cache (never an error)."""
+    import json
+
+    target = _cache_file(raw)
+    if target is None:
+        return None
+    try:
+        with open(target, "rb") as fh:
+            return (json.loads(fh.read()),)
+    except (OSError, ValueError):
+        return None
+
+
+def _parsed_cache_put(raw: bytes, data: Any) -> None:
+    """Store a parsed document; silently skipped when the cache dir is unwritable or JSON cannot hold it."""
+    import json
+    import tempfile
+
+    target = _cache_file(raw)
+    if target is None:
+        return
+    try:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        if json.loads(text) != data:    # e.g. YAML integer keys or dates: not exactly representable
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, target)     # atomic: a concurrent reader sees the whole file or none
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except (OSError, TypeError, ValueError):
+        return
 
 
 @dataclass(frozen=True)
@@ -96,6 +189,8 @@ class Rule:
     exchange: str = ""
     context: Any = None
     context_window: int = 0
+    context_after: Any = None       # searched in the window after the value; context OR context_after suffices
+    context_after_window: int = 0
     ref: str = ""
     remediation: str = ""
     family: str = ""
@@ -181,14 +276,17 @@ def _build_rule(raw: Any, file: str, fragments: dict[str, str], index: int) -> R
     for name in validators:
         _expect(name in VALIDATORS, file,
                 f"unknown validator {name!r} (known: {', '.join(sorted(VALIDATORS))})", rid)
-    context = raw.get("context")
-    context_re = None
-    if context is not None:
-        _expect(isinstance(context, str) and context != "", file, "'context' must be a regex string", rid)
-        context_re = compile_regex(_expand(context, fragments, file, rid), file, rid)
-    window = raw.get("context_window", 200 if context_re else 0)
-    _expect(isinstance(window, int) and not isinstance(window, bool) and 0 <= window <= 5000, file,
-            "'context_window' must be an integer from 0 to 5000", rid)
+    contexts: dict = {}
+    for key in ("context", "context_after"):
+        context = raw.get(key)
+        context_re = None
+        if context is not None:
+            _expect(isinstance(context, str) and context != "", file, f"'{key}' must be a regex string", rid)
+            context_re = compile_regex(_expand(context, fragments, file, rid), file, rid)
+        window = raw.get(f"{key}_window", 200 if context_re else 0)
+        _expect(isinstance(window, int) and not isinstance(window, bool) and 0 <= window <= 5000, file,
+                f"'{key}_window' must be an integer from 0 to 5000", rid)
+        contexts[key], contexts[f"{key}_window"] = context_re, window
     examples = raw.get("examples") or {}
     _expect(isinstance(examples, dict) and set(examples) <= {"match", "no_match"}, file,
             "'examples' must be a mapping with 'match' and/or 'no_match' lists", rid)
@@ -217,8 +315,7 @@ def _build_rule(raw: Any, file: str, fragments: dict[str, str], index: int) -> R
         confidence=confidence,
         kind=raw.get("kind", "generic"),
         exchange=raw.get("exchange", ""),
-        context=context_re,
-        context_window=window,
+        **contexts,
         ref=raw.get("ref", ""),
         remediation=raw.get("remediation", "").strip(),
         family=raw.get("family", ""),
@@ -280,8 +377,27 @@ def load_rules(
         raise ConfigError(", ".join(map(str, rule_files)) or "(no files)",
                           "the pattern set is empty: no rule would run")
     placeholders = [compile_regex("(?i)" + p, file, None) for file, p in placeholder_patterns]
+    builtin_names = {str(b) for b in builtin}
+    for rule in compiled:
+        if rule.source not in builtin_names:  # shipped rules are proven by the test suite instead
+            verify_examples(rule, placeholders)
     return RuleSet(rules=compiled, placeholders=placeholders, files=[str(f) for f in rule_files],
                    public_test_keys=frozenset(public_hashes))
+
+
+def verify_examples(rule: Rule, placeholders: list[Any]) -> None:
+    """A user's rule must pass its own examples: a match example that finds nothing is a broken rule."""
+    from .engine import Scanner
+    from .examples import expand, seeded
+
+    scanner = Scanner(RuleSet([rule], placeholders, [rule.source]))
+    for kind in ("match", "no_match"):
+        for i, template in enumerate(rule.examples.get(kind) or []):
+            text = expand(template, seeded(f"{rule.id}-{i}"))
+            hit = any(f.rule == rule.id for f in scanner.scan_bytes(text.encode("utf-8")))
+            if hit != (kind == "match"):
+                verdict = "finds nothing in" if kind == "match" else "matches"
+                raise ConfigError(rule.source, f"the rule {verdict} its own {kind} example #{i + 1}", rule.id)
 
 
 _DEFAULT: RuleSet | None = None
