@@ -17,10 +17,11 @@ configuration error. Differences from detect-secrets-hook, all on purpose:
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
-from typing import Any, Callable, Dict, List, Sequence
+from typing import Any, Callable, Dict, Iterator, List, Sequence
 
 from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE
 from .options import split_argv
@@ -47,13 +48,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     from detect_secrets import pre_commit_hook
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
-    from .detect_secrets_bridge import plugin_classes
+    from detect_secrets.settings import cache_bust
+
+    from .detect_secrets_bridge import forget_files, plugin_classes
     from .errors import UsageError
 
     try:
         ours = plugin_classes()
     except UsageError as exc:  # a broken rule file: our plugins cannot be built
         return _error(f"cannot build the crypto-key-guard plugins: {exc}")
+    # detect-secrets keeps its settings in process-wide singletons: start from a clean state every run
+    cache_bust()
+    get_mapping_from_secret_type_to_class.cache_clear()
+    forget_files()
     # `--disable-plugin` checks names against this table while parsing: make ours known to it
     mapping = get_mapping_from_secret_type_to_class()
     for cls in ours.values():
@@ -76,8 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print("\n".join(sorted(get_settings().plugins)))
         return EXIT_CLEAN
-    exempt_our_types_from_heuristics()
-    return scan(args, restore_paths, added)
+    with heuristics_for_other_plugins_only():
+        return scan(args, restore_paths, added)
 
 
 def _error(message: str) -> int:
@@ -143,23 +150,28 @@ def configure_plugins(args: Any, ours: Dict[str, type]) -> tuple[Dict[str, str],
 
 
 # -- filters: detect-secrets' heuristics for its own plugins only ---------------------------------------------
-def exempt_our_types_from_heuristics() -> None:
+@contextlib.contextmanager
+def heuristics_for_other_plugins_only() -> Iterator[None]:
     """Wrap the heuristic filters so they pass our secret types and judge every other plugin as before.
 
     detect-secrets finds a filter by its dotted path at scan time, so the wrapper replaces the function in
-    its module (in this process only); the settings, and so the baseline's `filters_used`, are unchanged.
-    A wrapper takes `secret`: a line filter (is_indirect_reference) then runs once per found secret instead
-    of once per line, dropping detect-secrets' findings on that line exactly as before.
+    its module for the duration of the scan; the settings, and so the baseline's `filters_used`, are
+    unchanged. A wrapper takes `secret`: a line filter (is_indirect_reference) then runs once per found
+    secret instead of once per line, dropping detect-secrets' findings on that line exactly as before.
     """
     from detect_secrets.filters import heuristic
     from detect_secrets.settings import get_filters
 
-    for name in HEURISTICS:
-        original = getattr(heuristic, name, None)
-        if original is None or getattr(original, "crypto_key_guard_wrapper", False):
-            continue
+    originals = {name: getattr(heuristic, name) for name in HEURISTICS if hasattr(heuristic, name)}
+    for name, original in originals.items():
         setattr(heuristic, name, _for_other_plugins(original))
     get_filters.cache_clear()
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(heuristic, name, original)
+        get_filters.cache_clear()
 
 
 def _for_other_plugins(original: Callable[..., bool]) -> Callable[..., bool]:
@@ -175,7 +187,6 @@ def _for_other_plugins(original: Callable[..., bool]) -> Callable[..., bool]:
 
     wrapper.__name__ = original.__name__
     wrapper.__doc__ = original.__doc__
-    wrapper.crypto_key_guard_wrapper = True  # type: ignore[attr-defined]
     return wrapper
 
 

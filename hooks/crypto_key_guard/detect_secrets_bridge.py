@@ -174,6 +174,12 @@ def engine() -> _Engine:
     return _ENGINE
 
 
+def forget_files() -> None:
+    """Drop the per-file index (a long-lived process scanning again: files may have changed in place)."""
+    if _ENGINE is not None:
+        _ENGINE.files.clear()
+
+
 # -- the plugin classes -------------------------------------------------------------------------------------
 class CryptoKeyGuardPlugin(RegexBasedDetector):
     """Base of the generated classes (abstract: detect-secrets skips it). A RegexBasedDetector because the
