@@ -70,6 +70,11 @@ def test_secrets_on_the_command_line_are_refused_and_not_echoed(clean_env, capsy
     assert audit.main(["binance", f"--api-secret={secret}"]) == 2
     err = capsys.readouterr().err
     assert secret not in err and "never from the command line" in err
+    # a key pasted where the exchange name goes is not echoed either, not even in JSON
+    assert audit.main([secret, "--format", "json"]) == 2
+    assert audit.main([secret, "binance", "--format", "json"]) == 2
+    out, err = capsys.readouterr()
+    assert secret not in out + err and redact(secret) in out
 
 
 def test_help_offers_no_credential_option(capsys):

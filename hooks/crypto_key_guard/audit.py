@@ -311,22 +311,29 @@ def write_text(doc: dict, out: TextIO) -> None:
 def _fail(args: argparse.Namespace, exchange: str, message: str) -> int:
     print(f"{PROG}: error: {message}", file=sys.stderr)
     if args.format == "json":
-        json.dump({"exchange": exchange, "error": message, "exit_code": EXIT_USAGE}, sys.stdout, indent=2)
+        json.dump({"exchange": exchange, "error": message, "exit_code": EXIT_USAGE}, sys.stdout, indent=2,
+                  ensure_ascii=False)
         sys.stdout.write("\n")
     return EXIT_USAGE
 
 
+def _shown(name: str) -> str:
+    """An exchange name as given, unless it looks like something else (a key pasted in its place): redacted."""
+    name = name.strip()
+    return name.lower() if re.fullmatch(r"[A-Za-z0-9._-]{1,20}", name) else redact(name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args, extra = build_parser().parse_known_args(argv)
-    exchange = args.exchange.strip().lower()
+    exchange = _shown(args.exchange)
     if extra:
         # Not echoed: an unexpected argument is most likely a key or secret typed on the command line.
         return _fail(args, exchange, f"{len(extra)} unexpected argument(s) (not shown); credentials are read only "
                                      "from the environment or ./.env, never from the command line")
     spec = SPECS.get(exchange)
     if spec is None:
-        return _fail(args, printable(exchange),
-                     f"{printable(args.exchange)}: this key's permissions cannot be checked here (supported: "
+        return _fail(args, exchange,
+                     f"{printable(exchange)}: this key's permissions cannot be checked here (supported: "
                      f"{', '.join(SPECS)}); verify them in the exchange's API-management page: no withdrawal, "
                      "no transfer, an IP whitelist")
     try:
