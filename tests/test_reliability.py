@@ -304,3 +304,48 @@ def test_no_hook_opens_a_socket(tmp_path, fake, monkeypatch) -> None:
     assert env_file_guard.main([".env"]) == 1
     assert gitignore_enforcer.main([]) == 1
     assert umbrella.main(["scan", "."]) == 1
+
+
+class _LazyText(io.RawIOBase):
+    """A large text file produced on the fly (no disk): filler lines with one key in the middle."""
+
+    def __init__(self, size: int, secret_line: bytes) -> None:
+        self.size, self.pos, self.secret_line = size, 0, secret_line
+        self.filler = b"const value = compute(x, y);  // an ordinary line of code" + b" " * 42 + b"\n"
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = min(len(buffer), self.size - self.pos)
+        if n <= 0:
+            return 0
+        start_line = self.pos // len(self.filler)
+        middle = (self.size // 2) // len(self.filler)
+        data = bytearray()
+        line = start_line
+        while len(data) < n + len(self.filler) * 2:
+            data += self.secret_line if line == middle else self.filler
+            line += 1
+        offset = self.pos - start_line * len(self.filler)
+        chunk = bytes(data[offset: offset + n])
+        buffer[:n] = chunk
+        self.pos += n
+        return n
+
+
+def test_huge_file_memory_is_bounded_and_the_key_is_found(fake) -> None:
+    import tracemalloc
+
+    secret, line = secret_line(fake)
+    filler_len = 100
+    line_bytes = (line + " " * (filler_len - 1 - len(line)) + "\n").encode()
+    assert len(line_bytes) == filler_len
+    stream = io.BufferedReader(_LazyText(32 << 20, line_bytes), buffer_size=1 << 20)
+    tracemalloc.start()
+    findings, how = Scanner().scan_stream(stream, "big.js", chunk=4 << 20, overlap=64 << 10)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert how == "utf-8" and len(findings) == 1
+    assert findings[0].line == (16 << 20) // filler_len + 1
+    assert peak < 40 << 20, f"peak {peak >> 20} MiB for a 32 MiB file scanned in 4 MiB windows"
