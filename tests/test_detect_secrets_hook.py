@@ -54,6 +54,14 @@ def make_baseline(repo: Path, *files: str) -> dict:
     return json.loads(out)
 
 
+def minimal_baseline(repo: Path, *plugins: dict) -> str:
+    """A hand-written baseline naming these plugins, staged (detect-secrets-hook refuses an unstaged one)."""
+    (repo / ".secrets.baseline").write_text(json.dumps({
+        "version": "1.5.0", "plugins_used": list(plugins), "filters_used": [], "results": {}}))
+    git(repo, "add", ".secrets.baseline")
+    return (repo / ".secrets.baseline").read_text()
+
+
 # -- what it reports --------------------------------------------------------------------------------------------
 def test_reports_new_secrets_with_our_plugins_and_the_default_ones(repo, fake, capsys) -> None:
     name = put(repo, "bot.py", fake('import os\nBINANCE_API_SECRET = "{alnum:64}"\n'))
@@ -143,11 +151,7 @@ def test_moved_lines_rewrite_the_baseline_and_keep_its_plugin_paths(repo, fake, 
 
 def test_baseline_without_our_plugins_still_gets_them_but_is_not_changed(repo, fake) -> None:
     name = put(repo, "bot.py", fake('x = 1\nBINANCE_API_SECRET = "{alnum:64}"\n'))
-    (repo / ".secrets.baseline").write_text(json.dumps({
-        "version": "1.5.0", "plugins_used": [{"name": "KeywordDetector", "keyword_exclude": ""}],
-        "filters_used": [], "results": {}}))
-    git(repo, "add", ".secrets.baseline")
-    before = (repo / ".secrets.baseline").read_text()
+    before = minimal_baseline(repo, {"name": "KeywordDetector", "keyword_exclude": ""})
     assert main(["--baseline", ".secrets.baseline", name]) == 1
     assert (repo / ".secrets.baseline").read_text() == before
 
@@ -161,10 +165,7 @@ def test_baseline_without_our_plugins_still_gets_them_but_is_not_changed(repo, f
 def test_a_plugin_that_cannot_be_loaded_is_exit_2(repo, fake, capsys, entry) -> None:
     (repo / "broken_plugin.py").write_text("this is not python(\n")
     name = put(repo, "bot.py", fake('BINANCE_API_SECRET = "{alnum:64}"\n'))
-    (repo / ".secrets.baseline").write_text(json.dumps({
-        "version": "1.5.0", "plugins_used": [{"name": "KeywordDetector"}, entry],
-        "filters_used": [], "results": {}}))
-    git(repo, "add", ".secrets.baseline")
+    minimal_baseline(repo, {"name": "KeywordDetector"}, entry)
     assert main(["--baseline", ".secrets.baseline", name]) == 2
     captured = capsys.readouterr()
     assert "detect-exchange-secrets: error:" in captured.err and "cannot be loaded" in captured.err + captured.out
@@ -174,10 +175,7 @@ def test_a_plugin_that_cannot_be_loaded_is_exit_2(repo, fake, capsys, entry) -> 
 def test_detect_secrets_hook_itself_fails_open_here(repo, fake) -> None:
     """The trap this hook exists for, measured with detect-secrets-hook: a missing plugin file passes."""
     name = put(repo, "bot.py", fake('BINANCE_API_SECRET = "{alnum:64}"\n'))
-    (repo / ".secrets.baseline").write_text(json.dumps({
-        "version": "1.5.0", "plugins_used": [{"name": "Gone", "path": "file:///nonexistent/plugin.py"}],
-        "filters_used": [], "results": {}}))
-    git(repo, "add", ".secrets.baseline")
+    minimal_baseline(repo, {"name": "Gone", "path": "file:///nonexistent/plugin.py"})
     out = subprocess.run([sys.executable, "-m", "detect_secrets.pre_commit_hook", "--baseline",
                           ".secrets.baseline", name], cwd=repo, capture_output=True, text=True)
     assert out.returncode == 0
