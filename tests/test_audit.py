@@ -47,6 +47,17 @@ def test_only_the_missing_variables_are_named(clean_env, monkeypatch, capsys, fa
     assert '"exit_code": 2' in out
 
 
+def test_env_file_problems_are_one_line_errors(clean_env, capsys):
+    assert audit.main(["binance", "--env-file", "missing.env"]) == 2
+    assert "missing.env: no such file" in capsys.readouterr().err
+    (clean_env / ".env").write_bytes(b"A=" + b"x" * (1 << 20) + b"\n")
+    assert audit.main(["binance"]) == 2
+    assert "larger than 1 MiB" in capsys.readouterr().err
+    (clean_env / ".env").write_bytes(b"\xff\xfe BINANCE_API_KEY=\xff\n")  # not UTF-8: still no traceback
+    assert audit.main(["binance"]) == 2
+    assert "BINANCE_API_SECRET" in capsys.readouterr().err
+
+
 def test_missing_ccxt_names_the_extra_after_credentials(clean_env, monkeypatch, capsys, fake):
     monkeypatch.setitem(sys.modules, "ccxt", None)  # makes `import ccxt` raise ImportError
     assert audit.main(["binance"]) == 2

@@ -45,8 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--allow-no-ip-whitelist", action="store_true",
                         help="do not fail when the key works from any IP address")
     parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.add_argument("--env-file", default=".env", metavar="PATH",
-                        help="dotenv file to read when the environment lacks a variable (default: ./.env)")
+    parser.add_argument("--env-file", metavar="PATH",
+                        help="dotenv file to read when the environment lacks a variable (default: ./.env if present)")
     parser.add_argument("--timeout", type=float, default=15.0, metavar="SECONDS",
                         help="network timeout for the exchange request (default: 15)")
     return parser
@@ -111,9 +111,12 @@ def _closing_quote(text: str, i: int, quote: str) -> int:
     return -1
 
 
-def read_dotenv(path: str) -> dict[str, str]:
-    """The file's variables, or {} when it is absent; unreadable or oversized files raise UsageError."""
+def read_dotenv(path: str, required: bool = False) -> dict[str, str]:
+    """The file's variables, or {} when it is absent and not required; unreadable or oversized files, or a
+    required one that is missing, raise UsageError."""
     if not os.path.isfile(path):
+        if required:
+            raise UsageError(f"{printable(path)}: no such file")
         return {}
     try:
         with open(path, "rb") as fh:
@@ -293,7 +296,7 @@ def write_text(doc: dict, out: TextIO) -> None:
     if ip is None:
         ip_text = "unknown (not reported by this endpoint)"
     elif ip:
-        ip_text = "restricted" + (f" to {', '.join(doc['ips'])}" if doc["ips"] else " (IP whitelist set)")
+        ip_text = "restricted" + (f" to {printable(', '.join(doc['ips']))}" if doc["ips"] else " (IP whitelist set)")
     else:
         ip_text = "not restricted (works from any IP address)"
     print(f"  {'IP':<9} {ip_text}", file=out)
@@ -337,11 +340,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                      f"{', '.join(SPECS)}); verify them in the exchange's API-management page: no withdrawal, "
                      "no transfer, an IP whitelist")
     try:
-        dotenv = read_dotenv(args.env_file)
+        env_file = args.env_file or ".env"
+        dotenv = read_dotenv(env_file, required=args.env_file is not None)
         creds, missing = load_credentials(spec, os.environ, dotenv)
         if missing:
             return _fail(args, exchange, f"set {', '.join(missing)} in the environment or in "
-                                         f"{printable(args.env_file)} (secrets are never taken as arguments)")
+                                         f"{printable(env_file)} (secrets are never taken as arguments)")
         try:
             import ccxt  # the optional `audit` extra; nothing else in crypto-key-guard imports it
         except ImportError:
