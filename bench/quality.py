@@ -1,0 +1,303 @@
+"""Quality benchmark: recall per kind and false positives, crypto-key-guard versus detect-secrets.
+
+    python bench/quality.py [--json results.json] [--seed 1] [--per-kind 40] [--no-realworld]
+
+1. Generates a labelled development corpus (bench/quality_corpus.py) in a temporary directory: planted secrets
+   of every kind in realistic files, and hard negatives of every type.
+2. Downloads (once, into bench/.cache) the real-world negative corpus: pinned ccxt, freqtrade and jesse sources.
+3. Scans both with `crypto-key-guard scan --format json` and with detect-secrets' default plugins
+   (`detect-secrets scan --all-files`), each as a user would run it, and times them.
+4. Prints Markdown tables: recall per kind, false positives per negative type, every crypto-key-guard finding
+   on the real-world corpus with the reviewer's reason, and timings. `--json FILE` writes the same numbers.
+
+Findings are matched to labels by file and line span (a PEM block or a one-word-per-line mnemonic spans
+several lines); a finding in a negative file, or one in a positive file that matches no planted value, is a
+false positive. Generated values are fakes of the right structure, never printed whole.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import quality_corpus  # noqa: E402
+from corpus import PINNED, real_world_corpus  # noqa: E402
+
+from crypto_key_guard.findings import redact  # noqa: E402
+from crypto_key_guard.rules import default_rules  # noqa: E402
+
+# Real-world findings a reviewer has looked at (pinned versions, so file and line are stable): why each is
+# acceptable. A finding missing from this table is printed as UNREVIEWED.
+REVIEWED: dict[tuple[str, int], str] = {}
+
+
+# --- running the scanners ------------------------------------------------------------------------------------
+def _tool(name: str, module: str) -> list[str]:
+    exe = Path(sys.executable).parent / name
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which(name)
+    return [found] if found else [sys.executable, "-m", module]
+
+
+def run_ours(root: Path) -> tuple[list[dict], float, dict]:
+    # git must not treat the corpus as part of an enclosing repository (bench/.cache is git-ignored there)
+    env = dict(os.environ, GIT_CEILING_DIRECTORIES=str(root.parent))
+    start = time.perf_counter()
+    proc = subprocess.run(_tool("crypto-key-guard", "crypto_key_guard.cli") + ["scan", str(root), "--format", "json"],
+                          capture_output=True, env=env, cwd=str(root))
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"crypto-key-guard scan failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
+    doc = json.loads(proc.stdout)
+    return doc["findings"], elapsed, doc.get("stats", {})
+
+
+def run_detect_secrets(root: Path) -> tuple[list[dict], float]:
+    start = time.perf_counter()
+    proc = subprocess.run(_tool("detect-secrets", "detect_secrets.main") + ["scan", "--all-files", "."],
+                          capture_output=True, cwd=str(root))
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"detect-secrets scan failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
+    results = json.loads(proc.stdout).get("results", {})
+    findings = [{"file": os.path.normpath(name), "line": s["line_number"], "rule": s["type"]}
+                for name, secrets in results.items() for s in secrets]
+    return findings, elapsed
+
+
+# --- matching findings to labels -----------------------------------------------------------------------------
+def match(corpus: quality_corpus.Corpus, findings: list[dict], specific_rules: set[str]) -> dict:
+    """Recall per kind, false positives per negative type, and the unmatched findings in positive files."""
+    by_file: dict[str, list[dict]] = defaultdict(list)
+    for f in findings:
+        by_file[os.path.normpath(f["file"])].append(f)
+    negatives = corpus.negative_files()
+    recall: dict[str, dict] = defaultdict(lambda: {"samples": 0, "found": 0, "specific": 0})
+    misses: list[dict] = []
+    labels_by_file: dict[str, list] = defaultdict(list)
+    for lab in corpus.positives():
+        labels_by_file[lab.file].append(lab)
+    extra: list[dict] = []
+    for file, labels in labels_by_file.items():
+        pool = sorted(by_file.get(file, []), key=lambda f: f["line"])
+        used: set[int] = set()
+        # narrow spans first, so a one-line label is not starved by a multi-line one around it
+        for lab in sorted(labels, key=lambda lab: (lab.end - lab.start, lab.start)):
+            row = recall[lab.kind]
+            row["samples"] += 1
+            hit = next((i for i, f in enumerate(pool) if i not in used and lab.start <= f["line"] <= lab.end), None)
+            if hit is None:
+                misses.append({"kind": lab.kind, "layout": lab.layout, "file": file, "line": lab.start})
+                continue
+            used.add(hit)
+            row["found"] += 1
+            row["specific"] += pool[hit]["rule"] in specific_rules
+        extra += [f for i, f in enumerate(pool) if i not in used]
+    fps: dict[str, dict] = {neg: {"files": 0, "findings": 0, "files_flagged": 0} for neg in set(negatives.values())}
+    fp_list: list[dict] = []
+    for file, neg in negatives.items():
+        fps[neg]["files"] += 1
+        found = by_file.get(file, [])
+        if found:
+            fps[neg]["findings"] += len(found)
+            fps[neg]["files_flagged"] += 1
+            fp_list += [dict(f, negative=neg) for f in found]
+    return {"recall": dict(recall), "misses": misses, "fp": fps, "fp_list": fp_list, "extra": extra}
+
+
+def totals(recall: dict) -> tuple[int, int]:
+    return sum(r["samples"] for r in recall.values()), sum(r["found"] for r in recall.values())
+
+
+# --- presentation --------------------------------------------------------------------------------------------
+def pct(n: int, d: int) -> str:
+    return f"{100.0 * n / d:.1f}%" if d else "-"
+
+
+_LONG_TOKEN = re.compile(r"[A-Za-z0-9+/=_.:-]{12,}")
+
+
+def _redacted_line(path: Path, line: int) -> str:
+    """The line a miss sits on, each long token redacted (generated fakes are still never printed whole)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace").split("\n")[line - 1]
+    except (OSError, IndexError):
+        return ""
+    return _LONG_TOKEN.sub(lambda m: redact(m.group(0)), text.strip())[:160]
+
+
+def kind_order(kind: str) -> tuple:
+    exchange = "/" in kind
+    return (0 if exchange else 1, kind)
+
+
+def print_report(res: dict, out=sys.stdout) -> None:
+    p = lambda *a: print(*a, file=out)  # noqa: E731
+    dev_o, dev_d = res["dev"]["ours"], res["dev"]["detect_secrets"]
+    p(f"Quality benchmark — {res['date']}, {res['machine']}; seed {res['seed']}, {res['per_kind']} samples per kind; "
+      f"crypto-key-guard {res['version']}, detect-secrets {res['detect_secrets_version']}.")
+    p()
+    p("Recall on the generated corpus (planted secrets found; *specific* = found by a rule that names the kind, "
+      "not only by a generic credential rule):")
+    p()
+    p("| kind | samples | crypto-key-guard | specific | detect-secrets |")
+    p("|---|---:|---:|---:|---:|")
+    for kind in sorted(dev_o["recall"], key=kind_order):
+        o, d = dev_o["recall"][kind], dev_d["recall"].get(kind, {"found": 0})
+        p(f"| {kind} | {o['samples']} | {pct(o['found'], o['samples'])} | {pct(o['specific'], o['samples'])} | "
+          f"{pct(d['found'], o['samples'])} |")
+    n, fo = totals(dev_o["recall"])
+    _, fd = totals(dev_d["recall"])
+    spec = sum(r["specific"] for r in dev_o["recall"].values())
+    p(f"| **all** | **{n}** | **{pct(fo, n)}** | **{pct(spec, n)}** | **{pct(fd, n)}** |")
+    worst = min(dev_o["recall"].items(), key=lambda kv: kv[1]["found"] / kv[1]["samples"])
+    p()
+    p(f"Lowest kind for crypto-key-guard: {worst[0]} ({pct(worst[1]['found'], worst[1]['samples'])}).")
+    p()
+    p("False positives on hard negatives (findings, files flagged / files):")
+    p()
+    p("| negative type | files | crypto-key-guard | detect-secrets |")
+    p("|---|---:|---:|---:|")
+    for neg in sorted(dev_o["fp"]):
+        o, d = dev_o["fp"][neg], dev_d["fp"][neg]
+        p(f"| {neg} | {o['files']} | {o['findings']} ({o['files_flagged']}/{o['files']}) | "
+          f"{d['findings']} ({d['files_flagged']}/{d['files']}) |")
+    fo_all = sum(v["findings"] for v in dev_o["fp"].values())
+    fd_all = sum(v["findings"] for v in dev_d["fp"].values())
+    p(f"| unplanted lines of positive files | - | {len(dev_o['extra'])} | {len(dev_d['extra'])} |")
+    p(f"| **all** | **{sum(v['files'] for v in dev_o['fp'].values())}** | **{fo_all + len(dev_o['extra'])}** | "
+      f"**{fd_all + len(dev_d['extra'])}** |")
+    rw = res.get("realworld")
+    if rw:
+        p()
+        p(f"Real-world corpus ({', '.join(f'{k} {v}' for k, v in PINNED.items())}; {rw['files']} files, "
+          f"{rw['mb']:.0f} MB, no known live secret): crypto-key-guard **{len(rw['ours'])}** findings, "
+          f"detect-secrets **{len(rw['detect_secrets'])}** "
+          f"({', '.join(f'{k} {v}' for k, v in Counter(f['rule'] for f in rw['detect_secrets']).most_common(6))}).")
+        p()
+        if rw["ours"]:
+            p("| file | line | rule | value | reason |")
+            p("|---|---:|---|---|---|")
+            for f in rw["ours"]:
+                p(f"| {f['file']} | {f['line']} | {f['rule']} | `{f['redacted']}` | {f['reason']} |")
+    p()
+    t = res["timings"]
+    p("Timings (wall clock, each tool started as a user would start it):")
+    p()
+    p("| corpus | files | crypto-key-guard | detect-secrets |")
+    p("|---|---:|---:|---:|")
+    p(f"| generated | {res['dev']['files']} | {t['dev_ours']:.1f} s | {t['dev_detect_secrets']:.1f} s |")
+    if rw:
+        ds_time = f"{t['rw_detect_secrets']:.1f} s" if t.get("rw_detect_secrets") is not None else "skipped"
+        p(f"| real-world | {rw['files']} | {t['rw_ours']:.1f} s | {ds_time} |")
+
+
+def print_diagnostics(res: dict, corpus_root: Path, limit: int, out=sys.stderr) -> None:
+    """What a rule author needs: each miss and each false positive, by kind and layout (stderr)."""
+    dev = res["dev"]["ours"]
+    if dev["misses"]:
+        print(f"\ncrypto-key-guard misses ({len(dev['misses'])}):", file=out)
+        by_kind = Counter((m["kind"], m["layout"]) for m in dev["misses"])
+        for (kind, layout), n in sorted(by_kind.items()):
+            print(f"  {kind:28} {layout:18} x{n}", file=out)
+        for m in dev["misses"][:limit]:
+            print(f"    {m['kind']} [{m['layout']}] {m['file']}:{m['line']}: "
+                  f"{_redacted_line(corpus_root / m['file'], m['line'])}", file=out)
+    bad = dev["fp_list"] + [dict(f, negative="(positive file)") for f in dev["extra"]]
+    if bad:
+        print(f"\ncrypto-key-guard false positives ({len(bad)}):", file=out)
+        for f in bad[:limit]:
+            print(f"    {f['negative']}: {f['file']}:{f['line']} {f['rule']} {f.get('redacted', '')}: "
+                  f"{_redacted_line(corpus_root / f['file'], f['line'])}", file=out)
+
+
+# --- main ----------------------------------------------------------------------------------------------------
+def review(findings: list[dict]) -> list[dict]:
+    rows = []
+    for f in findings:
+        reason = REVIEWED.get((f["file"], f["line"]))
+        if reason is None:
+            reason = "UNREVIEWED" + (" (in a test file)" if "test" in f["file"].lower() else "")
+        rows.append(dict({k: f[k] for k in ("file", "line", "rule", "redacted")}, reason=reason))
+    return rows
+
+
+def versions() -> tuple[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    def v(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "?"
+    return v("crypto-key-guard"), v("detect-secrets")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="bench/quality.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--per-kind", type=int, default=40, help="planted samples per kind (default 40)")
+    parser.add_argument("--no-realworld", action="store_true", help="skip the ccxt/freqtrade/jesse corpus")
+    parser.add_argument("--no-detect-secrets-realworld", action="store_true",
+                        help="do not run detect-secrets on the real-world corpus (it takes minutes)")
+    parser.add_argument("--keep", metavar="DIR", help="write the generated corpus and its labels here and keep them")
+    parser.add_argument("--show", type=int, default=60, help="misses and false positives to list on stderr")
+    args = parser.parse_args(argv)
+
+    rules = default_rules()
+    specific = {r.id for r in rules.rules if r.kind != "generic"}
+    rule_exchanges = sorted({r.exchange for r in rules.rules if r.exchange})
+    ours_version, ds_version = versions()
+    with tempfile.TemporaryDirectory(prefix="ckg-quality-") as tmp:
+        base = Path(args.keep).resolve() if args.keep else Path(tmp)
+        root = base / "corpus"
+        if root.exists():
+            shutil.rmtree(root)
+        corpus = quality_corpus.generate(root, seed=args.seed, per_kind=args.per_kind, rule_exchanges=rule_exchanges)
+        if args.keep:
+            quality_corpus.write_labels(corpus, base / "labels.json")
+        ours, t_ours, _ = run_ours(root)
+        ds, t_ds = run_detect_secrets(root)
+        res: dict = {
+            "date": datetime.date.today().isoformat(),
+            "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+            "seed": args.seed, "per_kind": args.per_kind, "version": ours_version, "detect_secrets_version": ds_version,
+            "dev": {"files": corpus.files, "labels": len(corpus.positives()),
+                    "ours": match(corpus, ours, specific), "detect_secrets": match(corpus, ds, set())},
+            "timings": {"dev_ours": t_ours, "dev_detect_secrets": t_ds},
+        }
+        if not args.no_realworld:
+            rw_root = real_world_corpus()
+            files = [p for p in rw_root.rglob("*") if p.is_file() and not p.is_symlink()]
+            rw_ours, t_rw, _ = run_ours(rw_root)
+            rw_ds, t_rw_ds = ([], None) if args.no_detect_secrets_realworld else run_detect_secrets(rw_root)
+            res["realworld"] = {"files": len(files), "mb": sum(p.stat().st_size for p in files) / 1e6,
+                                "ours": review(rw_ours), "detect_secrets": rw_ds}
+            res["timings"].update(rw_ours=t_rw, rw_detect_secrets=t_rw_ds)
+        print_report(res)
+        print_diagnostics(res, root, args.show)
+    if args.json:
+        slim = json.loads(json.dumps(res))
+        if "realworld" in slim:   # keep the per-plugin counts, not thousands of detect-secrets rows
+            slim["realworld"]["detect_secrets"] = dict(Counter(f["rule"] for f in res["realworld"]["detect_secrets"]))
+        Path(args.json).write_text(json.dumps(slim, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

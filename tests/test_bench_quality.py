@@ -1,0 +1,92 @@
+"""Smoke test of the quality benchmark's corpus generator and label matching (no download, no scanners).
+
+The recall numbers themselves are the benchmark's business (python bench/quality.py), not this test's.
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+import yaml
+
+from conftest import PROJECT_ROOT
+
+sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+quality_corpus = pytest.importorskip("quality_corpus")
+quality = pytest.importorskip("quality")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return quality_corpus.generate(tmp_path_factory.mktemp("corpus"), seed=7, per_kind=2)
+
+
+def test_every_kind_and_negative_type_is_written(corpus) -> None:
+    kinds = {lab.kind for lab in corpus.positives()}
+    expected = {f"{ex.name}/{role}" for ex in quality_corpus.EXCHANGES for role in ex.roles}
+    expected |= set(quality_corpus.OTHER_POSITIVES)
+    assert expected <= kinds
+    assert set(corpus.negative_files().values()) == set(quality_corpus.NEGATIVES)
+    per_kind = {k: sum(lab.kind == k for lab in corpus.positives()) for k in expected}
+    assert min(per_kind.values()) >= 2
+
+
+def test_labels_point_at_lines_of_written_files(corpus) -> None:
+    written = {str(p.relative_to(corpus.root)) for p in corpus.root.rglob("*") if p.is_file()}
+    assert len(written) == corpus.files
+    for lab in corpus.labels:
+        assert lab.file in written
+        lines = (corpus.root / lab.file).read_text(encoding="utf-8").split("\n")
+        assert 1 <= lab.start <= lab.end <= len(lines), lab
+        if lab.positive:
+            assert "".join(lines[lab.start - 1: lab.end]).strip(), lab
+
+
+def test_structured_files_parse(corpus) -> None:
+    """Layouts must be real files of their type (a broken notebook or YAML would not be realistic)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+    parsed = 0
+    for path in corpus.root.rglob("*"):
+        text = path.read_text(encoding="utf-8") if path.is_file() else None
+        if text is None:
+            continue
+        if path.suffix in (".json", ".ipynb"):
+            json.loads(text)
+        elif path.suffix in (".yaml", ".yml"):
+            yaml.safe_load(text)
+        elif path.suffix == ".toml":
+            tomllib.loads(text)
+        else:
+            continue
+        parsed += 1
+    assert parsed > corpus.files // 4
+
+
+def test_same_seed_same_corpus(tmp_path) -> None:
+    a = quality_corpus.generate(tmp_path / "a", seed=11, per_kind=1)
+    b = quality_corpus.generate(tmp_path / "b", seed=11, per_kind=1)
+    assert [vars(x) for x in a.labels] == [vars(x) for x in b.labels]
+    first = sorted(p for p in a.root.rglob("*") if p.is_file())[0]
+    assert first.read_bytes() == (b.root / first.relative_to(a.root)).read_bytes()
+
+
+def test_match_counts_recall_and_false_positives(corpus) -> None:
+    positives = corpus.positives()
+    hits = [{"file": lab.file, "line": lab.end, "rule": "r"} for lab in positives]
+    negative_file = next(iter(corpus.negative_files()))
+    fp = {"file": negative_file, "line": 1, "rule": "r"}
+    result = quality.match(corpus, hits[1:] + [fp], specific_rules={"r"})
+    samples, found = quality.totals(result["recall"])
+    assert samples == len(positives) and found == len(positives) - 1
+    assert len(result["misses"]) == 1 and result["misses"][0]["file"] == positives[0].file
+    assert sum(v["findings"] for v in result["fp"].values()) == 1
+    assert result["extra"] == []
+
+
+def test_labels_file_round_trips(corpus, tmp_path) -> None:
+    quality_corpus.write_labels(corpus, tmp_path / "labels.json")
+    assert len(json.loads((tmp_path / "labels.json").read_text())) == len(corpus.labels)
