@@ -188,3 +188,23 @@ def test_rule_examples_are_not_empty() -> None:
     templates = [t for r in default_rules().rules for t in r.examples["match"]]
     assert len(templates) >= 10
     assert any("\n" in expand(t, seeded(0)) for t in templates)  # multi-line cases are among them
+
+
+def test_yelp_hook_with_a_committed_one_line_plugin_file(git_repo, fake) -> None:
+    """The README recipe for Yelp's own hook: a committed shim, a relative file:// path in the baseline."""
+    (git_repo / "bot.py").write_text(fake('BINANCE_API_KEY = "{alnum:64}"\n'))
+    shim = git_repo / ".detect-secrets" / "crypto_key_guard_plugin.py"
+    shim.parent.mkdir()
+    shim.write_text("from crypto_key_guard.detect_secrets_plugin import *  # noqa: F401,F403\n")
+    git(git_repo, "add", "-A")
+    doc = ds_scan(git_repo, "--plugin", ".detect-secrets/crypto_key_guard_plugin.py", "bot.py")
+    text = json.dumps(doc, indent=2).replace(f"file://{git_repo}/", "file://")
+    assert '"file://.detect-secrets/crypto_key_guard_plugin.py"' in text
+    assert ("bot.py", 1, "Binance API credential (crypto-key-guard)") in results(doc)
+    (git_repo / ".secrets.baseline").write_text(text)
+    (git_repo / "bot.py").write_text((git_repo / "bot.py").read_text() + fake('BINANCE_SECRET = "{alnum:64}"\n'))
+    git(git_repo, "add", "-A")
+    out = subprocess.run([sys.executable, "-m", "detect_secrets.pre_commit_hook", "--baseline",
+                          ".secrets.baseline", "bot.py"], cwd=git_repo, capture_output=True, text=True)
+    assert out.returncode == 1 and "Binance API credential (crypto-key-guard)" in out.stdout
+    assert "Location:    bot.py:2" in out.stdout
