@@ -44,7 +44,8 @@ def test_parse_when_gives_aware_utc(text, expected) -> None:
     assert parse_when(text).utcoffset() == timedelta(0)
 
 
-@pytest.mark.parametrize("text", ["yesterday", "31/01/2026", "2026-13-01", "", "2026-01-31T25:00"])
+@pytest.mark.parametrize("text", ["yesterday", "31/01/2026", "2026-13-01", "", "2026-01-31T25:00",
+                                  "9999-12-31T23:00:00-05:00"])
 def test_parse_when_rejects_non_iso(text) -> None:
     with pytest.raises((ValueError, IndexError)):
         parse_when(text)

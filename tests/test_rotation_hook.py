@@ -88,9 +88,10 @@ def test_policy_is_configurable(repo, capsys) -> None:
     assert check() == 1
     assert check("--max-age-trading", "45") == 0
     assert check("--max-age-trading", "45", "--max-age-read-only", "1") == 0  # other levels do not apply
-    with pytest.raises(SystemExit) as exc:
-        check("--max-age-trading", "0")
-    assert exc.value.code == 2
+    for bad in ("0", "99999999", "2.5"):
+        with pytest.raises(SystemExit) as exc:
+            check("--max-age-trading", bad)
+        assert exc.value.code == 2
     assert "at least 1 day" in capsys.readouterr().err
 
 

@@ -93,7 +93,10 @@ def parse_when(text: str) -> datetime:
     when = datetime.fromisoformat(s)
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc)
+    try:
+        return when.astimezone(timezone.utc)
+    except OverflowError:  # 9999-12-31T23:00-05:00
+        raise ValueError("date out of range") from None
 
 
 def format_when(when: datetime) -> str:
@@ -106,8 +109,8 @@ def _days(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number of days: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1 day: {value}")
+    if not 1 <= value <= 36500:
+        raise argparse.ArgumentTypeError(f"must be at least 1 day and at most 36500: {value}")
     return value
 
 
