@@ -6,7 +6,7 @@ import sys
 from typing import Sequence
 
 from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
-from .options import add_rule_options, build_scanner, fail_usage
+from .options import add_rule_options, fail_usage, prepare
 
 PROG = "crypto-key-patterns"
 
@@ -23,10 +23,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .sources import named_files
 
     try:
-        scanner = build_scanner(args)
+        session = prepare(args)
     except UsageError as exc:
         return fail_usage(PROG, exc)
-    result = scan_items(scanner, named_files(args.filenames))
+    filenames = [f for f in args.filenames if not session.excluded(f)]
+    result = session.filter(scan_items(session.scanner, named_files(filenames)))
     for message in result.notes + result.errors:
         print(f"{PROG}: {message}", file=sys.stderr)
     if args.format == "json":

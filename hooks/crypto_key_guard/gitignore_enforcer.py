@@ -10,6 +10,7 @@ import tempfile
 from typing import Sequence
 
 from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
+from .fsutil import atomic_write
 from .options import fail_usage
 
 PROG = "gitignore-enforcer"
@@ -51,22 +52,6 @@ def with_entries(original: bytes, entries: Sequence[str]) -> bytes:
     if body.strip(codecs.BOM_UTF8 + b"\r\n"):
         body += newline  # a blank line before our block
     return body + newline.join([HEADER.encode()] + [e.encode("utf-8") for e in entries]) + newline
-
-
-def atomic_write(path: str, data: bytes, mode: int) -> None:
-    """Write through a temporary file in the same directory and an atomic rename: never a half-written file."""
-    fd, tmp = tempfile.mkstemp(prefix=".gitignore.", suffix=".tmp", dir=os.path.dirname(os.path.abspath(path)))
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def main(argv: Sequence[str] | None = None) -> int:

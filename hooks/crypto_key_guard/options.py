@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from dataclasses import dataclass
+from typing import Any, Sequence
 
 from .errors import EXIT_USAGE, UsageError
 
@@ -13,22 +14,68 @@ def add_rule_options(parser: argparse.ArgumentParser) -> None:
                         help="an extra YAML pattern file (repeatable); same shape as the built-in ones")
     parser.add_argument("--disable", action="append", default=[], metavar="RULE_ID",
                         help="turn off a rule by id (repeatable)")
-    parser.add_argument("--min-confidence", choices=("low", "medium", "high"), default="low",
+    parser.add_argument("--min-confidence", choices=("low", "medium", "high"), default=None,
                         help="report only findings at least this sure (default: low, i.e. all)")
-    parser.add_argument("--include-public-test-keys", action="store_true",
+    parser.add_argument("--min-severity", choices=("low", "medium", "high", "critical"), default=None,
+                        help="report only findings at least this severe (default: low, i.e. all)")
+    parser.add_argument("--include-public-test-keys", action="store_true", default=None,
                         help="also report well-known public test keys (hardhat accounts, spec test vectors)")
+    parser.add_argument("--config", metavar="FILE",
+                        help="configuration file (default: .crypto-key-guard.yaml or pyproject.toml at the root)")
+
+
+@dataclass
+class Session:
+    """Everything a scanning command needs, from the command line over the project configuration."""
+    scanner: Any
+    config: Any
+    ignore: list
+    exclude: list[str]
+    min_severity: str
+
+    def excluded(self, path: str) -> bool:
+        from .datafiles import path_matches
+
+        return any(path_matches(path, glob) for glob in self.exclude)
+
+    def keep(self, finding) -> bool:
+        from .engine import SEVERITY_ORDER
+        from .ignorefile import is_ignored
+
+        return SEVERITY_ORDER[finding.severity] >= SEVERITY_ORDER[self.min_severity] \
+            and not is_ignored(finding, self.ignore)
+
+    def filter(self, result):
+        """Drop findings below the severity threshold or accepted in the ignore file."""
+        kept = [f for f in result.findings if self.keep(f)]
+        result.stats["ignored"] = len(result.findings) - len(kept)
+        result.findings = kept
+        result.stats["findings"] = len(kept)
+        return result
+
+
+def prepare(args: argparse.Namespace, start: str = ".", use_ignore_file: bool = True) -> Session:
+    """Command line + project configuration -> scanner and filters. Raises UsageError/ConfigError."""
+    from .config import load_config, project_root
+    from .engine import Scanner
+    from .ignorefile import load_ignore_file
+    from .rules import default_rules, load_rules
+
+    cfg = load_config(project_root(start), getattr(args, "config", None))
+    patterns = [str(cfg.path(p)) for p in cfg.get("patterns")] + list(args.patterns)
+    disable = list(cfg.get("disable")) + list(args.disable)
+    ruleset = load_rules(patterns, disable) if (patterns or disable) else default_rules()
+    include_public = args.include_public_test_keys if args.include_public_test_keys is not None \
+        else cfg.get("include_public_test_keys")
+    scanner = Scanner(ruleset, min_confidence=args.min_confidence or cfg.get("min_confidence"),
+                      include_public_test_keys=bool(include_public))
+    ignore = load_ignore_file(cfg.path(cfg.get("ignore_file"))) if use_ignore_file else []
+    return Session(scanner, cfg, ignore, list(cfg.get("exclude")),
+                   getattr(args, "min_severity", None) or cfg.get("min_severity"))
 
 
 def build_scanner(args: argparse.Namespace):
-    from .engine import Scanner
-    from .rules import default_rules, load_rules
-
-    if args.patterns or args.disable:
-        ruleset = load_rules(args.patterns, args.disable)
-    else:
-        ruleset = default_rules()
-    return Scanner(ruleset, min_confidence=args.min_confidence,
-                   include_public_test_keys=getattr(args, "include_public_test_keys", False))
+    return prepare(args).scanner
 
 
 def fail_usage(prog: str, error: Exception) -> int:
@@ -40,4 +87,4 @@ def split_argv(argv: Sequence[str] | None) -> list[str]:
     return list(sys.argv[1:] if argv is None else argv)
 
 
-__all__ = ["add_rule_options", "build_scanner", "fail_usage", "split_argv", "UsageError"]
+__all__ = ["add_rule_options", "build_scanner", "prepare", "Session", "fail_usage", "split_argv", "UsageError"]

@@ -7,7 +7,7 @@ import sys
 from typing import Sequence
 
 from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
-from .options import add_rule_options, build_scanner, fail_usage
+from .options import add_rule_options, fail_usage, prepare
 
 PROG = "crypto-key-guard scan"
 FORMATS = ("text", "json", "sarif")
@@ -31,12 +31,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        scanner = build_scanner(args)
+        start = args.paths[0] if len(args.paths) == 1 else "."
+        session = prepare(args, start)
+        args.session = session  # the history scan applies the same filters
+        scanner = session.scanner
         if args.history or args.since or args.rev_range:
             from .history import run_history
 
             return run_history(args, scanner)
-        result = _scan(args, scanner)
+        result = session.filter(_scan(args, session))
     except (UsageError, RuntimeError) as exc:
         return fail_usage(PROG, exc)
     for message in result.notes + result.errors:
@@ -49,20 +52,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_USAGE if result.errors else EXIT_CLEAN
 
 
-def _scan(args: argparse.Namespace, scanner):
+def _scan(args: argparse.Namespace, session):
     from .engine import ScanResult, scan_items
     from .sources import staged_files, tree_files
 
+    scanner = session.scanner
     if args.staged:
         if args.paths:
             raise UsageError("--staged scans the whole index; give no paths")
-        return scan_items(scanner, staged_files("."))
+        return scan_items(scanner, (i for i in staged_files(".") if not session.excluded(i.path)))
     roots = args.paths or ["."]
     merged: ScanResult | None = None
     for root in roots:
         if not os.path.lexists(root):
             raise UsageError(f"{root}: no such file or directory")
-        result = scan_items(scanner, tree_files(root))
+        result = scan_items(scanner, (i for i in tree_files(root) if not session.excluded(i.path)))
         if len(roots) > 1:
             result.findings = [_prefixed(f, root) for f in result.findings]
         if merged is None:

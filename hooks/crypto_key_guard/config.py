@@ -1,0 +1,179 @@
+"""Project configuration: `.crypto-key-guard.yaml` or `[tool.crypto-key-guard]` in pyproject.toml.
+
+Command-line arguments override the file. An unknown key is an error that names it (a typo must not silently
+turn a setting off). `crypto-key-guard config` prints the effective configuration.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from .errors import EXIT_CLEAN, ConfigError, UsageError
+
+YAML_NAME = ".crypto-key-guard.yaml"
+PYPROJECT = "pyproject.toml"
+IGNORE_NAME = ".crypto-key-guard-ignore"
+SEVERITIES = ("low", "medium", "high", "critical")
+CONFIDENCES = ("low", "medium", "high")
+
+# key -> (type check, description); nested sections list their own keys
+SCHEMA: dict[str, Any] = {
+    "patterns": "list", "disable": "list", "exclude": "list", "min_confidence": CONFIDENCES,
+    "min_severity": SEVERITIES, "include_public_test_keys": "bool", "ignore_file": "str",
+    "env_files": {"block": "list", "templates": "list"},
+    "gitignore": {"require": "list"},
+    "rotation": {"file": "str", "read_only": "days", "trading": "days", "withdrawal": "days"},
+}
+DEFAULTS: dict[str, Any] = {
+    "patterns": [], "disable": [], "exclude": [], "min_confidence": "low", "min_severity": "low",
+    "include_public_test_keys": False, "ignore_file": IGNORE_NAME,
+    "env_files": {"block": [], "templates": []}, "gitignore": {"require": []},
+    "rotation": {"file": ".key_rotation_log.json", "read_only": 90, "trading": 30, "withdrawal": 14},
+}
+
+
+@dataclass
+class Config:
+    root: Path
+    source: str | None = None                    # the file it came from, None for defaults only
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str) -> Any:
+        if key in self.values:
+            return self.values[key]
+        return DEFAULTS[key]
+
+    def section(self, key: str) -> dict[str, Any]:
+        merged = dict(DEFAULTS[key])
+        merged.update(self.values.get(key) or {})
+        return merged
+
+    def path(self, relative: str) -> Path:
+        p = Path(relative)
+        return p if p.is_absolute() else self.root / p
+
+    def effective(self) -> dict[str, Any]:
+        out = {k: (self.section(k) if isinstance(DEFAULTS[k], dict) else self.get(k)) for k in DEFAULTS}
+        return {"root": str(self.root), "source": self.source, **out}
+
+
+def project_root(start: str | os.PathLike = ".") -> Path:
+    from .sources import git_toplevel
+
+    start_path = Path(start)
+    if start_path.is_file():
+        start_path = start_path.parent
+    top = git_toplevel(str(start_path)) if start_path.is_dir() else None
+    return Path(top) if top else start_path.resolve()
+
+
+def _check(value: Any, kind: Any, file: str, key: str) -> None:
+    ok = {
+        "list": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+        "bool": lambda v: isinstance(v, bool),
+        "str": lambda v: isinstance(v, str) and v != "",
+        "days": lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
+    }
+    if isinstance(kind, tuple):
+        if value not in kind:
+            raise ConfigError(file, f"'{key}' must be one of {', '.join(kind)}")
+    elif not ok[kind](value):
+        what = {"list": "a list of strings", "bool": "true or false", "str": "a non-empty string",
+                "days": "a positive whole number of days"}[kind]
+        raise ConfigError(file, f"'{key}' must be {what}")
+
+
+def validate(data: Any, file: str) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(file, "the configuration must be a mapping of settings")
+    for key, value in data.items():
+        if key not in SCHEMA:
+            raise ConfigError(file, f"unknown key {key!r} (known: {', '.join(SCHEMA)})")
+        kind = SCHEMA[key]
+        if isinstance(kind, dict):
+            if not isinstance(value, dict):
+                raise ConfigError(file, f"'{key}' must be a mapping")
+            for sub, subvalue in value.items():
+                if sub not in kind:
+                    raise ConfigError(file, f"unknown key '{key}.{sub}' (known: {', '.join(kind)})")
+                _check(subvalue, kind[sub], file, f"{key}.{sub}")
+        else:
+            _check(value, kind, file, key)
+    return dict(data)
+
+
+def _normalise_keys(data: Any) -> Any:
+    """TOML users write min-severity, YAML users min_severity: accept both spellings."""
+    if isinstance(data, dict):
+        return {str(k).replace("-", "_"): _normalise_keys(v) for k, v in data.items()}
+    return data
+
+
+def load_config(root: Path, explicit: str | None = None) -> Config:
+    if explicit:
+        path = Path(explicit)
+        if not path.exists():
+            raise ConfigError(explicit, "no such configuration file")
+        return _load_file(path, root)
+    yaml_path = root / YAML_NAME
+    if yaml_path.is_file():
+        return _load_file(yaml_path, root)
+    pyproject = root / PYPROJECT
+    if pyproject.is_file():
+        return _load_file(pyproject, root)
+    return Config(root=root)
+
+
+def _load_file(path: Path, root: Path) -> Config:
+    if path.name == PYPROJECT or path.suffix == ".toml":
+        try:
+            import tomllib  # type: ignore[import-not-found]
+        except ModuleNotFoundError:  # Python < 3.11
+            import tomli as tomllib  # type: ignore[no-redef]
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(str(path), f"cannot read: {exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(str(path), f"TOML syntax error: {exc}") from None
+        section = data.get("tool", {}).get("crypto-key-guard")
+        if section is None:
+            return Config(root=root)
+        return Config(root=root, source=f"{path} [tool.crypto-key-guard]",
+                      values=validate(_normalise_keys(section), f"{path} [tool.crypto-key-guard]"))
+    from .rules import load_yaml
+
+    return Config(root=root, source=str(path), values=validate(_normalise_keys(load_yaml(path)), str(path)))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """crypto-key-guard config: print the effective configuration (defaults, then the file)."""
+    parser = argparse.ArgumentParser(prog="crypto-key-guard config", description=main.__doc__)
+    parser.add_argument("--config", metavar="FILE", help="a configuration file instead of the project's")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    args = parser.parse_args(argv)
+    try:
+        cfg = load_config(project_root("."), args.config)
+    except UsageError as exc:
+        print(f"crypto-key-guard config: error: {exc}", file=sys.stderr)
+        return 2
+    data = cfg.effective()
+    if args.format == "json":
+        print(json.dumps(data, indent=2))
+    else:
+        print(f"# effective configuration (from {data['source'] or 'defaults only'})")
+        for key, value in data.items():
+            if key not in ("source",):
+                print(f"{key}: {json.dumps(value)}")
+    return EXIT_CLEAN
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
