@@ -88,3 +88,28 @@ def is_not_identifier(c: Candidate) -> bool:
     if "." in v and all(part.isidentifier() for part in v.split(".")):
         return False
     return True
+
+# -- free-form values (passphrases): a literal, not a code reference ------------------------------------------
+_CONFIG_PATH = re.compile(
+    r"(?i)(?:^|[/\\])(?:\.env[^/\\]*|\.envrc|[^/\\]*\.(?:env|ya?ml|toml|ini|cfg|conf|properties|sh|bash|zsh)"
+    r"|Dockerfile[^/\\]*|[^/\\]*\.dockerfile)$")
+_ENV_LINE = re.compile(r"^(?:[ \t]*export[ \t]+)?[A-Za-z_][A-Za-z0-9_]*=\S")
+_SOURCE_PATH = re.compile(r"(?i)\.(?:py|pyi|ipynb|js|mjs|cjs|jsx|ts|tsx|vue|go|rs|java|kt|rb|php|cs|c|cc|cpp|h|"
+                          r"swift|scala|md|rst|txt|html)$")
+# quoted, but a name rather than a secret: additional_fields, settings.passphrase, OKX_PASSPHRASE
+_CODE_NAME = re.compile(r"^(?:[a-z]+(?:[_.][a-z]+)+|[A-Z]+(?:_[A-Z]+)+)$")
+
+
+@validator("literal_value")
+def is_literal_value(c: Candidate) -> bool:
+    """A value of free form (a passphrase has no shape) counts only when it is written literally: quoted, on a
+    NAME=value line (.env, shell), or in a config file (YAML, TOML, Dockerfile...). An unquoted word in code
+    (`password=passphrase`, `'password': self.password`) is a reference, and a quoted snake_case or
+    UPPER_CASE name (`'additional_fields'`) is a name, not a secret."""
+    if c.before[-1:] in ("'", '"', "`"):
+        return not _CODE_NAME.match(c.value)
+    if _CONFIG_PATH.search(c.path) or _ENV_LINE.match(c.line):
+        return not ("." in c.value and all(p.isidentifier() for p in c.value.split(".")))
+    if _SOURCE_PATH.search(c.path):
+        return False  # in source code and docs a literal is quoted; unquoted, it is a name or prose
+    return is_not_identifier(c)
