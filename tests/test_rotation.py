@@ -293,3 +293,19 @@ def test_engine_findings_in_the_file_carry_a_line_number(tmp_path, fake) -> None
                                                    "api_secret": secret}}, indent=2))
     checked = check_file(log, NOW)
     assert any(m.startswith(f"{rotation.display(log)}:5: ") for m in checked.secrets), checked.secrets
+
+
+@pytest.mark.parametrize("depth, error", [(900, None), (100_000, "nested too deeply")])
+def test_deeply_nested_hand_edits_give_a_message_not_a_traceback(tmp_path, depth, error) -> None:
+    log = tmp_path / "log.json"
+    log.write_text('{"k": {"last_rotated": "2026-11-01", "permission_level": "trading", "x": '
+                   + "[" * depth + "]" * depth + "}}")
+    checked = check_file(log, NOW)
+    assert [e.name for e in checked.entries] == ([] if error else ["k"])
+    assert (error in checked.errors[0]) if error else not checked.errors
+
+
+def test_binary_content_is_a_one_line_error(tmp_path) -> None:
+    log = tmp_path / "log.json"
+    log.write_bytes(bytes(range(256)) * 4)
+    assert check_file(log, NOW).errors == [f"{rotation.display(log)}: not UTF-8 text"]

@@ -228,7 +228,7 @@ class SecretCheck:
         (works even when the JSON is broken), then every name and string value of the parsed document."""
         findings, _ = self.scanner.scan_content(raw, path)
         messages = [f"{path}:{f.line}: {f.rule} {f.description} (value {f.redacted})" for f in findings]
-        for where, text in _strings(doc, ()):
+        for where, text in _strings(doc):
             why = self.string(text)
             if why is None:
                 continue
@@ -237,18 +237,21 @@ class SecretCheck:
         return messages
 
 
-def _strings(doc: Any, where: tuple) -> Iterator[tuple[tuple, str]]:
-    """Every name and string value in a parsed JSON document, with where it sits ((kind, name), ...)."""
-    if isinstance(doc, dict):
-        for k, v in doc.items():
-            here = where + (("key" if not where else "field", k),)
-            yield here, k
-            yield from _strings(v, here)
-    elif isinstance(doc, list):
-        for v in doc:
-            yield from _strings(v, where)
-    elif isinstance(doc, str):
-        yield where, doc
+def _strings(doc: Any) -> Iterator[tuple[tuple, str]]:
+    """Every name and string value in a parsed JSON document, with where it sits ((kind, name), ...).
+    Iterative: a deeply nested hand edit cannot exhaust the stack."""
+    stack: list[tuple[tuple, Any]] = [((), doc)]
+    while stack:
+        where, node = stack.pop()
+        if isinstance(node, dict):
+            for k, v in reversed(list(node.items())):
+                here = where + (("field" if where else "key", k),)
+                stack.append((here, v))
+                stack.append((here, k))
+        elif isinstance(node, list):
+            stack.extend((where, v) for v in reversed(node))
+        elif isinstance(node, str):
+            yield where, node
 
 
 # -- reading ----------------------------------------------------------------------------------------------------
