@@ -23,7 +23,6 @@ from crypto_key_guard.detect_secrets_plugin_path import plugin_file  # noqa: E40
 
 OURS = "(crypto-key-guard)"
 BINANCE = "Binance API credential (crypto-key-guard)"
-GENERIC = "Generic Credential (crypto-key-guard)"
 
 
 @pytest.fixture
@@ -82,7 +81,7 @@ def test_uuid_secret_and_ccxt_line_are_ours_only(repo, fake, capsys) -> None:
     ccxt_file = put(repo, "ex.py", fake("ex = ccxt.binance({'apiKey': '{alnum:64}', 'secret': '{alnum:64}'})\n"))
     rc, found = run_json(capsys, uuid_file, ccxt_file)
     assert rc == 1
-    assert (uuid_file, 1, GENERIC) in found
+    assert [t for f, _, t in found if f == uuid_file and t.endswith(OURS)]  # the rule that fits: generic today
     assert {t for f, _, t in found if f == ccxt_file} == {BINANCE}
     assert len([1 for f, _, t in found if f == ccxt_file]) == 1  # (apiKey, secret): one entry per type and line
     # detect-secrets' own plugins are still filtered on these lines, as with detect-secrets-hook
@@ -121,7 +120,7 @@ def test_pragma_allowlist(repo, fake, capsys) -> None:
 def test_baseline_only_new_secrets_fail(repo, fake, capsys) -> None:
     name = put(repo, "bot.py", fake('BINANCE_API_SECRET = "{alnum:64}"\napi_secret = "{uuid}"\n'))
     baseline = make_baseline(repo, name)
-    assert {r["type"] for r in baseline["results"][name]} >= {BINANCE, GENERIC}
+    assert {r["line_number"] for r in baseline["results"][name] if r["type"].endswith(OURS)} == {1, 2}
     assert main(["--baseline", ".secrets.baseline", name]) == 0
     put(repo, name, (repo / name).read_text() + fake('BINANCE_API_KEY = "{alnum:64}"\n'))
     rc, found = run_json(capsys, "--baseline", ".secrets.baseline", name)

@@ -67,9 +67,13 @@ def family_of(rule: Rule) -> str:
 
 
 def family_label(family: str, rules: List[Rule]) -> str:
-    if all(r.kind == "exchange" for r in rules):
+    """Binance API credential, QuickNode credential (a service: its name as written), Private Key."""
+    kinds = {r.kind for r in rules}
+    if kinds == {"exchange"}:
         return f"{family} API credential"
-    # CamelCase family names read as words: PrivateKey -> Private Key, BIP39Mnemonic -> BIP39 Mnemonic
+    if kinds == {"infrastructure"}:
+        return f"{family} credential"
+    # a kind of secret rather than a service: CamelCase reads as words (PrivateKey -> Private Key)
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", family)
 
 
