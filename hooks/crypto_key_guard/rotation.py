@@ -117,12 +117,23 @@ def _days(text: str) -> int:
 def add_policy_options(parser: argparse.ArgumentParser) -> None:
     for level, days in DEFAULT_POLICY.items():
         flag = "--max-age-" + level.replace("_", "-")
-        parser.add_argument(flag, type=_days, default=days, metavar="DAYS", dest=f"max_age_{level}",
-                            help=f"rotate {level} keys at least every DAYS days (default: {days})")
+        parser.add_argument(flag, type=_days, default=None, metavar="DAYS", dest=f"max_age_{level}",
+                            help=f"rotate {level} keys at least every DAYS days (default: rotation.{level} in the "
+                                 f"project configuration, else {days})")
+
+
+def configured_policy(cwd: str = ".") -> dict[str, Any]:
+    """The `rotation` section of the project configuration (.crypto-key-guard.yaml or [tool.crypto-key-guard] in
+    pyproject.toml at the repository root) over the built-in policy. Raises ConfigError (a UsageError)."""
+    from .config import load_config, project_root
+
+    return load_config(project_root(cwd)).section("rotation")
 
 
 def policy_from_args(args: argparse.Namespace) -> dict[str, int]:
-    return {level: getattr(args, f"max_age_{level}") for level in LEVELS}
+    """The command line over the project configuration over DEFAULT_POLICY."""
+    configured = configured_policy()
+    return {level: getattr(args, f"max_age_{level}", None) or configured[level] for level in LEVELS}
 
 
 def evaluate(entries: Sequence[Entry], policy: dict[str, int], now: datetime) -> list[KeyStatus]:
@@ -256,8 +267,9 @@ def _strings(doc: Any) -> Iterator[tuple[tuple, str]]:
 
 # -- reading ----------------------------------------------------------------------------------------------------
 def default_log_path(cwd: str = ".") -> Path:
-    """The record file at the repository root (git toplevel), or in `cwd` outside git."""
-    return Path(git_toplevel(cwd) or cwd) / LOG_NAME
+    """The record file at the repository root (git toplevel), or in `cwd` outside git; `rotation.file` in the
+    project configuration names another (relative to the root)."""
+    return Path(git_toplevel(cwd) or cwd) / configured_policy(cwd)["file"]
 
 
 def display(path: Path) -> str:
@@ -383,7 +395,7 @@ def _umask() -> int:
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace the log all at once (temp file in the same directory, fsync, os.replace): a crash or a full disk
     leaves the old file whole. The file keeps its mode; a symlink keeps pointing at it."""
-    from .gitignore_enforcer import atomic_write
+    from .fsutil import atomic_write
 
     target = os.path.realpath(path)
     try:
@@ -499,8 +511,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, *, now: Optional[datetime] = None) -> int:
     args = build_parser().parse_args(argv)
     now = now or utc_now()
-    path = Path(args.file) if args.file else default_log_path()
     try:
+        path = Path(args.file) if args.file else default_log_path()
         if args.action == "record":
             return _record(args, path, now)
         return _status(args, path, now)
