@@ -30,8 +30,9 @@ def main(argv: Sequence[str] | None = None, *, now: Optional[datetime] = None) -
     add_policy_options(parser)
     args = parser.parse_args(argv)
     now = now or utc_now()  # the system clock, so a shifted clock (faketime) shifts the check
-    path = Path(args.file) if args.file else default_log_path()
     try:
+        path = Path(args.file) if args.file else default_log_path()
+        policy = policy_from_args(args)  # the command line over the project configuration
         checked = check_file(path, now)
     except UsageError as exc:
         return fail_usage(PROG, exc)
@@ -54,7 +55,7 @@ def main(argv: Sequence[str] | None = None, *, now: Optional[datetime] = None) -
             print(f"{PROG}: error: {message}", file=sys.stderr)
         return EXIT_USAGE
 
-    statuses = evaluate(checked.entries, policy_from_args(args), now)
+    statuses = evaluate(checked.entries, policy, now)
     overdue = [s for s in statuses if s.overdue]
     for s in overdue:
         print(f"{PROG}: {display(path)}: {describe(s)}: overdue")
