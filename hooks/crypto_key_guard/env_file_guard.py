@@ -65,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="another template pattern allowed while its values are placeholders (repeatable)")
     args = parser.parse_args(argv)
 
+    from .config import load_config, project_root
     from .datafiles import load_env_file_lists, path_matches
     from .engine import Scanner, sniff_encoding, to_utf8
     from .sources import printable
@@ -72,10 +73,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         lists = load_env_file_lists()
         scanner = Scanner()
+        configured = load_config(project_root(".")).section("env_files")  # env_files.block / .templates
     except UsageError as exc:
         return fail_usage(PROG, exc)
-    blocked = list(lists.blocked) + args.block
-    templates = list(lists.templates) + args.template
+    blocked = list(lists.blocked) + configured["block"] + args.block
+    templates = list(lists.templates) + configured["templates"] + args.template
     retv = EXIT_CLEAN
     for filename in args.filenames:
         shown = printable(filename)

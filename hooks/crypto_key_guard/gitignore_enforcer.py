@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 from typing import Sequence
 
 from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
@@ -62,17 +63,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="another path git must ignore (repeatable); --fix appends it as written")
     args = parser.parse_args(argv)
 
+    from .config import load_config
     from .datafiles import IgnoreRequirement, load_gitignore_requirements
     from .sources import git_toplevel
 
-    try:
-        required, templates = load_gitignore_requirements()
-    except UsageError as exc:
-        return fail_usage(PROG, exc)
-    required += [IgnoreRequirement(p, p) for p in args.require]
     top = git_toplevel(".")
     if top is None:
         return fail_usage(PROG, UsageError("not inside a git repository (run it from your repository)"))
+    try:
+        required, templates = load_gitignore_requirements()
+        configured = load_config(Path(top)).section("gitignore")["require"]  # gitignore.require
+    except UsageError as exc:
+        return fail_usage(PROG, exc)
+    required += [IgnoreRequirement(p, p) for p in configured + args.require]
     try:
         ignored = ignored_paths(top, [r.path for r in required] + templates)
         missing = [r for r in required if r.path not in ignored]
