@@ -20,6 +20,7 @@ PYPROJECT = "pyproject.toml"
 IGNORE_NAME = ".crypto-key-guard-ignore"
 SEVERITIES = ("low", "medium", "high", "critical")
 CONFIDENCES = ("low", "medium", "high")
+MAX_DAYS = 36500
 
 # key -> (type check, description); nested sections list their own keys
 SCHEMA: dict[str, Any] = {
@@ -72,19 +73,43 @@ def project_root(start: str | os.PathLike = ".") -> Path:
     return Path(top) if top else start_path.resolve()
 
 
+def finding_base(args: Any, start: str | os.PathLike = ".") -> Path:
+    """The directory a command's finding paths are relative to: the repository root for --staged and
+    --history, the one directory (or a file's directory) given to `scan`, else the current directory."""
+    if any(getattr(args, name, None) for name in ("staged", "history", "since", "rev_range")):
+        return project_root(start)
+    paths = getattr(args, "paths", None) or []
+    if len(paths) == 1:
+        p = Path(paths[0])
+        return (p if p.is_dir() and not p.is_symlink() else p.parent).resolve()
+    return Path.cwd()
+
+
+def root_relative(file: str, base: Path, root: Path) -> str:
+    """A finding's path relative to the project root, with '/' (what ignore globs and SARIF URIs use);
+    a file outside the root keeps its absolute path."""
+    full = os.path.normpath(os.path.join(os.path.realpath(base), file))
+    try:
+        rel = os.path.relpath(full, os.path.realpath(root))
+    except ValueError:  # another drive on Windows
+        return Path(full).as_posix()
+    return Path(full).as_posix() if rel == ".." or rel.startswith(".." + os.sep) else Path(rel).as_posix()
+
+
 def _check(value: Any, kind: Any, file: str, key: str) -> None:
     ok = {
         "list": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
         "bool": lambda v: isinstance(v, bool),
         "str": lambda v: isinstance(v, str) and v != "",
-        "days": lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
+        # the same bounds as the rotation options: a huge number would overflow date arithmetic
+        "days": lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MAX_DAYS,
     }
     if isinstance(kind, tuple):
         if value not in kind:
             raise ConfigError(file, f"'{key}' must be one of {', '.join(kind)}")
     elif not ok[kind](value):
         what = {"list": "a list of strings", "bool": "true or false", "str": "a non-empty string",
-                "days": "a positive whole number of days"}[kind]
+                "days": f"a whole number of days from 1 to {MAX_DAYS}"}[kind]
         raise ConfigError(file, f"'{key}' must be {what}")
 
 

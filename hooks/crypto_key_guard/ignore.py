@@ -8,6 +8,7 @@ from typing import Sequence
 
 from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
 from .options import add_rule_options, fail_usage, prepare
+from .sources import printable
 
 PROG = "crypto-key-guard ignore"
 
@@ -29,55 +30,57 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from .engine import scan_items
     from .fsutil import atomic_write
     from .ignorefile import HEADER, render_entries, unused_entries
-    from .sources import tree_files
+    from .scan_command import _scan as scan_roots  # the same roots, names and excludes as `scan`
 
     args.staged = False
     try:
         session = prepare(args, args.paths[0] if len(args.paths) == 1 else ".")
-        roots = args.paths or ["."]
-        findings = []
-        for root in roots:
-            findings += scan_items(session.scanner, (i for i in tree_files(root)
-                                                     if not session.excluded(i.path))).findings
+        # scanned like `scan` (same roots, excludes and rules), but before the ignore file is applied
+        found = [(f, session.relative(f.file)) for f in scan_roots(args, session).findings]
     except (UsageError, RuntimeError) as exc:
         return fail_usage(PROG, exc)
     ignore_path = session.config.path(session.config.get("ignore_file"))
 
     if args.action == "check":
-        stale = unused_entries(session.ignore, findings)
+        stale = unused_entries(session.ignore, found)
         for entry in stale:
             print(f"{ignore_path}:{entry.line}: {entry.rule}:{entry.fingerprint[:12]}… matches no finding any more; "
                   "remove the line")
+        if not stale:
+            print(f"{ignore_path}: every entry ({len(session.ignore)}) still matches a finding")
         return EXIT_FINDINGS if stale else EXIT_CLEAN
 
-    new = [f for f in findings if not any(e.matches(f) for e in session.ignore)]
-    unique = list({(f.rule, f.fingerprint): f for f in new}.values())
+    new = [(f, path) for f, path in found if not any(e.matches(f, path) for e in session.ignore)]
+    # one entry per secret (per file with --with-path): the fingerprint, not the place, is what is accepted
+    unique = list({(f.rule, f.fingerprint, path if args.with_path else ""): (f, path) for f, path in new}.values())
     if not unique:
-        print("nothing to add: every finding is already accepted" if findings else "nothing to add: no findings")
+        print("nothing to add: every finding is already accepted" if found else "nothing to add: no findings")
         return EXIT_CLEAN
-    for f in unique:
-        print(f"{f.file}:{f.line}:{f.column}: {f.rule} (value {f.redacted})")
+    for f, path in unique:
+        print(f"{printable(path)}:{f.line}:{f.column}: {f.rule} (value {f.redacted})")
     if not args.yes:
-        if not sys.stdin.isatty():
+        if sys.stdin is None or not sys.stdin.isatty():
             print(f"{PROG}: not on a terminal: pass --yes to accept these {len(unique)} finding(s)",
                   file=sys.stderr)
             return EXIT_USAGE
-        answer = input(f"Accept these {len(unique)} finding(s) in {ignore_path.name}? [y/N] ")
+        try:
+            answer = input(f"Accept these {len(unique)} finding(s) in {ignore_path.name}? [y/N] ")
+        except EOFError:
+            answer = ""
         if answer.strip().lower() not in ("y", "yes"):
             print("nothing written")
             return EXIT_CLEAN
     try:
         existing = ignore_path.read_bytes() if ignore_path.exists() else HEADER.encode()
+        if existing and not existing.endswith(b"\n"):
+            existing += b"\n"
+        note = args.note or f"accepted {dt.date.today().isoformat()}"
+        atomic_write(ignore_path, existing + render_entries(unique, note, args.with_path).encode("utf-8"))
     except OSError as exc:
-        return fail_usage(PROG, UsageError(f"{ignore_path}: cannot read ({exc.strerror})"))
-    if existing and not existing.endswith(b"\n"):
-        existing += b"\n"
-    note = args.note or f"accepted {dt.date.today().isoformat()}"
-    atomic_write(ignore_path, existing + render_entries(unique, note, args.with_path).encode("utf-8"))
-    print(f"added {len(unique)} entr{'y' if len(unique) == 1 else 'ies'} to {ignore_path}; commit it")
+        return fail_usage(PROG, UsageError(f"{ignore_path}: cannot write ({exc.strerror})"))
+    print(f"added {len(unique)} entr{'y' if len(unique) == 1 else 'ies'} to {ignore_path}; review and commit it")
     return EXIT_CLEAN
 
 

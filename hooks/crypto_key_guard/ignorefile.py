@@ -14,6 +14,7 @@ from typing import Iterable, Sequence
 
 from .errors import ConfigError
 from .findings import Finding
+from .sources import printable
 
 _ENTRY = re.compile(r"^(?P<rule>[a-z0-9][a-z0-9-]*):(?P<fp>[0-9a-f]{64})(?:\s+(?P<glob>[^#\s]+))?\s*(?:#.*)?$")
 HEADER = ("# crypto-key-guard accepted findings: <rule-id>:<fingerprint> [path-glob]  # note\n"
@@ -27,9 +28,11 @@ class IgnoreEntry:
     glob: str | None
     line: int
 
-    def matches(self, finding: Finding) -> bool:
-        return (finding.rule == self.rule and finding.fingerprint == self.fingerprint
-                and (self.glob is None or fnmatchcase(finding.file.replace("\\", "/"), self.glob)))
+    def matches(self, finding: Finding, path: str | None = None) -> bool:
+        """`path`: the finding's path relative to the project root (globs are written that way)."""
+        if finding.rule != self.rule or finding.fingerprint != self.fingerprint:
+            return False
+        return self.glob is None or fnmatchcase((path or finding.file).replace("\\", "/"), self.glob)
 
 
 def load_ignore_file(path: Path) -> list[IgnoreEntry]:
@@ -51,18 +54,29 @@ def load_ignore_file(path: Path) -> list[IgnoreEntry]:
     return entries
 
 
-def is_ignored(finding: Finding, entries: Sequence[IgnoreEntry]) -> bool:
-    return any(e.matches(finding) for e in entries)
+def is_ignored(finding: Finding, entries: Sequence[IgnoreEntry], path: str | None = None) -> bool:
+    return any(e.matches(finding, path) for e in entries)
 
 
-def unused_entries(entries: Sequence[IgnoreEntry], findings: Iterable[Finding]) -> list[IgnoreEntry]:
+def unused_entries(entries: Sequence[IgnoreEntry], findings: Iterable[tuple[Finding, str]]) -> list[IgnoreEntry]:
+    """Entries that match none of the (finding, root-relative path) pairs."""
     findings = list(findings)
-    return [e for e in entries if not any(e.matches(f) for f in findings)]
+    return [e for e in entries if not any(e.matches(f, path) for f, path in findings)]
 
 
-def render_entries(findings: Sequence[Finding], note: str, with_path: bool) -> str:
+def _glob_escape(path: str) -> str:
+    """A path as a glob that matches itself: [*] for a literal *, and ? for what the line format cannot hold
+    (whitespace, '#')."""
+    return "".join(f"[{ch}]" if ch in "*?[" else "?" if ch.isspace() or ch == "#" else ch for ch in path)
+
+
+def render_entries(findings: Sequence[tuple[Finding, str]], note: str, with_path: bool) -> str:
+    """One line per (finding, root-relative path): the rule and fingerprint, the path when asked, and a
+    comment naming where it was seen (redacted value only) so a reviewer knows what was accepted."""
     lines = []
-    for f in findings:
-        glob = f" {f.file.replace(chr(92), '/')}" if with_path else ""
-        lines.append(f"{f.rule}:{f.fingerprint}{glob}  # {f.file}:{f.line} {f.redacted} {note}\n")
+    note = " ".join(note.split())  # one line, whatever was passed
+    for f, path in findings:
+        glob = f" {_glob_escape(path)}" if with_path else ""
+        lines.append(f"{f.rule}:{f.fingerprint}{glob}  # {printable(path)}:{f.line} {f.redacted} {note}".rstrip()
+                     + "\n")
     return "".join(lines)

@@ -32,18 +32,25 @@ class Session:
     ignore: list
     exclude: list[str]
     min_severity: str
+    base: Any = None  # the directory finding paths are relative to (config.finding_base); None: as they are
+
+    def relative(self, path: str) -> str:
+        """A finding path relative to the project root, as exclude and ignore globs are written."""
+        from .config import root_relative
+
+        return path if self.base is None else root_relative(path, self.base, self.config.root)
 
     def excluded(self, path: str) -> bool:
         from .datafiles import path_matches
 
-        return any(path_matches(path, glob) for glob in self.exclude)
+        return any(path_matches(self.relative(path), glob) for glob in self.exclude)
 
     def keep(self, finding) -> bool:
         from .engine import SEVERITY_ORDER
         from .ignorefile import is_ignored
 
         return SEVERITY_ORDER[finding.severity] >= SEVERITY_ORDER[self.min_severity] \
-            and not is_ignored(finding, self.ignore)
+            and not is_ignored(finding, self.ignore, self.relative(finding.file))
 
     def filter(self, result):
         """Drop findings below the severity threshold or accepted in the ignore file."""
@@ -56,7 +63,7 @@ class Session:
 
 def prepare(args: argparse.Namespace, start: str = ".", use_ignore_file: bool = True) -> Session:
     """Command line + project configuration -> scanner and filters. Raises UsageError/ConfigError."""
-    from .config import load_config, project_root
+    from .config import finding_base, load_config, project_root
     from .engine import Scanner
     from .ignorefile import load_ignore_file
     from .rules import default_rules, load_rules
@@ -71,7 +78,7 @@ def prepare(args: argparse.Namespace, start: str = ".", use_ignore_file: bool = 
                       include_public_test_keys=bool(include_public))
     ignore = load_ignore_file(cfg.path(cfg.get("ignore_file"))) if use_ignore_file else []
     return Session(scanner, cfg, ignore, list(cfg.get("exclude")),
-                   getattr(args, "min_severity", None) or cfg.get("min_severity"))
+                   getattr(args, "min_severity", None) or cfg.get("min_severity"), finding_base(args, start))
 
 
 def build_scanner(args: argparse.Namespace):

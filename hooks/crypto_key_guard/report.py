@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Sequence, TextIO
 
 from .findings import Finding
@@ -19,13 +20,34 @@ def finding_line(f: Finding) -> str:
     return f"{printable(f.file)}:{f.line}:{f.column}: {f.rule} {f.description} (value {f.redacted})"
 
 
+# ANSI colours by severity (red for what must be rotated now)
+COLOURS = {"critical": "1;31", "high": "31", "medium": "33", "low": "36"}
+
+
+def use_colour(out: TextIO) -> bool:
+    """Colour only for a person at a terminal: never in a pipe, a file or a CI log, and never when NO_COLOR is
+    set to anything (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(out, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False
+
+
+def paint(text: str, code: str, colour: bool) -> str:
+    return f"\033[{code}m{text}\033[0m" if colour else text
+
+
 def write_text(findings: Sequence[Finding], out: TextIO, notes: Sequence[str] = (), advice: str = ADVICE) -> None:
+    colour = use_colour(out)
     for f in findings:
-        print(finding_line(f), file=out)
+        print(paint(finding_line(f), COLOURS.get(f.severity, "0"), colour), file=out)
         if f.remediation:
             print(f"    {f.remediation}", file=out)
     if findings:
-        print(f"\n{len(findings)} secret(s) found. {advice}", file=out)
+        print(f"\n{paint(f'{len(findings)} secret(s) found.', '1', colour)} {advice}", file=out)
 
 
 def write_json(findings: Sequence[Finding], stats: dict, out: TextIO, notes: Sequence[str] = ()) -> None:
@@ -50,6 +72,6 @@ def write_report(fmt: str, result, output: str | None = None, tool_args=None) ->
         elif fmt == "sarif":
             from .sarif import write_sarif
 
-            write_sarif(result.findings, out)
+            write_sarif(result.findings, out, getattr(tool_args, "session", None), result.notes, result.errors)
         else:
             write_text(result.findings, out)
