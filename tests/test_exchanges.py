@@ -1,7 +1,8 @@
 """Exchange credentials across file formats, scanned with the full built-in ruleset.
 
 For every venue and every layout (Python constant, ccxt dict, freqtrade config, .env, JSON, YAML, Kubernetes
-env, TOML, shell export, Dockerfile ENV, JS/TS, Jupyter notebook) the planted key, secret and passphrase must
+env, TOML, shell export, Dockerfile ENV, JS/TS, Jupyter notebook, ccxt keys.local.json, docker-compose, keyword
+arguments, os.environ.setdefault, INI) the planted key, secret and passphrase must
 each be found once, by the venue's own rule (not the generic one), with confidence high, naming the exchange,
 and never shown whole. Fake values are generated from a fixed seed: nothing realistic is committed.
 """
@@ -158,9 +159,47 @@ def notebook(v: Venue, k: str, s: str, p: Optional[str]) -> tuple[str, str]:
     return "research.ipynb", json.dumps(nb, indent=1) + "\n"
 
 
+def ccxt_keys_json(v: Venue, k: str, s: str, p: Optional[str]) -> tuple[str, str]:
+    """ccxt's keys.local.json: credentials under the exchange id, ccxt field names."""
+    creds = {"apiKey": k, "secret": s}
+    if p:
+        creds["password"] = p
+    return "keys.local.json", json.dumps({v.ccxt_id: creds}, indent=4) + "\n"
+
+
+def compose_environment(v: Venue, k: str, s: str, p: Optional[str]) -> tuple[str, str]:
+    """docker-compose environment mapping with ccxt's test-runner names (OKX_APIKEY, OKX_SECRET, OKX_PASSWORD)."""
+    text = (f"services:\n  bot:\n    image: bot\n    environment:\n      {v.env}_APIKEY: \"{k}\"\n"
+            f"      {v.env}_SECRET: {s}\n")
+    if p:
+        text += f"      {v.env}_PASSWORD: '{p}'\n"
+    return "docker-compose.yml", text
+
+
+def python_kwargs(v: Venue, k: str, s: str, p: Optional[str]) -> tuple[str, str]:
+    extra = f", password=\"{p}\"" if p else ""
+    return "client.py", f"exchange = ccxt.{v.ccxt_id}(dict(apiKey=\"{k}\", secret=\"{s}\"{extra}))\n"
+
+
+def environ_setdefault(v: Venue, k: str, s: str, p: Optional[str]) -> tuple[str, str]:
+    lines = ["import os", f'os.environ.setdefault("{v.env}_API_KEY", "{k}")',
+             f'os.environ.setdefault("{v.env}_API_SECRET", "{s}")']
+    if p:
+        lines.append(f'os.environ.setdefault("{v.env}_PASSPHRASE", "{p}")')
+    return "conftest.py", "\n".join(lines) + "\n"
+
+
+def ini_config(v: Venue, k: str, s: str, p: Optional[str]) -> tuple[str, str]:
+    text = f"[{v.ccxt_id}]\napi_key = {k}\napi_secret = {s}\n"
+    if p:
+        text += f"passphrase = {p}\n"
+    return "bot.ini", text
+
+
 LAYOUTS: dict[str, Callable] = {f.__name__: f for f in (
     python_constants, ccxt_dict, freqtrade_config, dotenv, plain_json, yaml_config, kubernetes_env, toml_config,
-    shell_export, dockerfile, javascript, notebook)}
+    shell_export, dockerfile, javascript, notebook, ccxt_keys_json, compose_environment, python_kwargs,
+    environ_setdefault, ini_config)}
 
 
 def position(text: str, value: str) -> tuple[int, int]:
@@ -242,12 +281,12 @@ def test_nearest_exchange_name_wins_for_shared_shapes() -> None:
     rng = seeded("nearest")
     gate_key, mexc_secret, cb_key = expand("{hex:32}", rng), expand("{hex:32}", rng), expand("{hex:32}", rng)
     okx_key, kucoin_secret = expand("{uuid}", rng), expand("{uuid}", rng)
-    text = (f"GATE_API_KEY={gate_key}\nMEXC_SECRET_KEY={mexc_secret}\nCOINBASE_API_KEY={cb_key}\n"
+    text = (f"COINBASE_API_KEY={cb_key}\nGATE_API_KEY={gate_key}\nMEXC_SECRET_KEY={mexc_secret}\n"
             f"OKX_API_KEY={okx_key}\nKUCOIN_API_SECRET={kucoin_secret}\n")
     findings = scan(".env", text)
     by_line = {f.line: (f.rule, f.extra.get("exchange")) for f in findings}
     assert by_line == {
-        1: ("gate-api-key", "Gate.io"), 2: ("mexc-api-secret", "MEXC"), 3: ("coinbase-api-key", "Coinbase"),
+        1: ("coinbase-api-key", "Coinbase"), 2: ("gate-api-key", "Gate.io"), 3: ("mexc-api-secret", "MEXC"),
         4: ("okx-api-key", "OKX"), 5: ("kucoin-api-secret", "KuCoin"),
     }
 

@@ -117,3 +117,21 @@ def test_bad_context_after_is_a_config_error(tmp_path, extra: str, reason: str) 
     with pytest.raises(ConfigError) as err:
         load_rules([path], include_builtin=False)
     assert err.value.rule == "acme-key" and reason in err.value.reason
+
+
+def test_a_name_before_the_value_ranks_ahead_of_a_name_after_it(tmp_path) -> None:
+    # .env naming two venues: the next line's name is nearer than the value's own, yet the own name wins
+    sc = scanner(tmp_path, """
+        - id: alpha-key
+          description: Alpha key
+          regex: 'KEY=([A-Za-z0-9]{20})'
+          context: '(?i)alpha'
+          context_after: '(?i)alpha'
+        - id: beta-key
+          description: Beta key
+          regex: 'KEY=([A-Za-z0-9]{20})'
+          context: '(?i)beta'
+          context_after: '(?i)beta'
+        """)
+    assert rules_found(sc, f"ALPHA_KEY={TOKEN}\nBETA_KEY={TOKEN[::-1]}\n") == ["alpha-key", "beta-key"]
+    assert rules_found(sc, f"KEY={TOKEN}  # beta\n") == ["beta-key"]

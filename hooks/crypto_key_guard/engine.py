@@ -16,6 +16,7 @@ ALLOW_NEXTLINE_MARKER = b"pragma: allowlist nextline secret"
 SNIFF_BYTES = 8192
 CHUNK_BYTES = 16 << 20      # files larger than this are scanned in windows: bounded memory
 CHUNK_OVERLAP = 64 << 10    # a secret with its context fits in the overlap
+AFTER_CONTEXT_RANK = 1 << 16  # context found only after a value ranks behind any found before it
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -241,21 +242,21 @@ def context_distance(rule: Rule, data: bytes, start: int, end: int) -> int:
     `context` is searched in the window before the value (its last occurrence counts), `context_after` in the
     window after it; either is enough. Each window is searched as a text of its own (`^` in `context_after` is
     the end of the value). Where rules overlap, the nearest context ranks first: in a file that names two
-    exchanges, a value is credited to the one named closest to it.
+    exchanges, a value is credited to the one named closest to it. A name before the value (its own variable
+    name, the section it sits in) ranks ahead of any name after it, which may be the next entry's.
     """
-    best = -1
     if rule.context is not None:
         lo = max(0, start - rule.context_window)
         last = None
         for last in rule.context.finditer(data[lo:start]):
             pass
         if last is not None:
-            best = start - lo - last.end()
+            return start - lo - last.end()
     if rule.context_after is not None:
         m = rule.context_after.search(data[end: end + rule.context_after_window])
-        if m is not None and (best < 0 or m.start() < best):
-            best = m.start()
-    return best
+        if m is not None:
+            return AFTER_CONTEXT_RANK + m.start()
+    return -1
 
 
 def _in_minified_line(data: bytes, start: int) -> bool:
