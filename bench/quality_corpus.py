@@ -166,7 +166,7 @@ class Exchange:
 
 
 EXCHANGES: List[Exchange] = [
-    Exchange("Binance", "binance", ["binance", "bnb"],
+    Exchange("Binance", "binance", ["binance"],
              {"key": lambda r: rand_str(r, ALNUM, 64), "secret": lambda r: rand_str(r, ALNUM, 64)}),
     Exchange("Coinbase CDP", "coinbase", ["coinbase", "cdp", "coinbase_advanced"],
              {"key-name": lambda r: f"organizations/{V.fake_uuid(r)}/apiKeys/{V.fake_uuid(r)}", "pem": ec_pem}),
@@ -180,7 +180,7 @@ EXCHANGES: List[Exchange] = [
               "passphrase": V.passphrase}),
     Exchange("Bybit", "bybit", ["bybit"],
              {"key": lambda r: rand_str(r, ALNUM, 18), "secret": lambda r: rand_str(r, ALNUM, 36)}),
-    Exchange("KuCoin", "kucoin", ["kucoin", "kc"],
+    Exchange("KuCoin", "kucoin", ["kucoin"],
              {"key": lambda r: rand_str(r, HEX, 24), "secret": V.fake_uuid, "passphrase": V.passphrase}),
     Exchange("Bitfinex", "bitfinex", ["bitfinex", "bfx"],
              {"key": lambda r: rand_str(r, B64URL, 43), "secret": lambda r: rand_str(r, B64URL, 43)}),
@@ -198,7 +198,7 @@ EXCHANGES: List[Exchange] = [
              {"key": lambda r: _hex_groups(r, (8, 8, 8, 5)), "secret": lambda r: _hex_groups(r, (8, 8, 8, 5))}),
     Exchange("MEXC", "mexc", ["mexc"],
              {"key": lambda r: "mx0" + rand_str(r, ALNUM, r.randint(15, 18)), "secret": lambda r: rand_str(r, HEX, 32)}),
-    Exchange("Poloniex", "poloniex", ["poloniex", "polo"],
+    Exchange("Poloniex", "poloniex", ["poloniex"],
              {"key": lambda r: _hex_groups(r, (8, 8, 8, 8), UPALNUM), "secret": lambda r: rand_str(r, HEX, 128)}),
 ]
 # Venues planted only once the exchange rules name them (key-formats.md marks these shapes as inferred).
