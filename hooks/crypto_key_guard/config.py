@@ -118,27 +118,36 @@ def validate(data: Any, file: str) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(file, "the configuration must be a mapping of settings")
+    out: dict[str, Any] = {}
     for key, value in data.items():
-        if key not in SCHEMA:
-            raise ConfigError(file, f"unknown key {key!r} (known: {', '.join(SCHEMA)})")
-        kind = SCHEMA[key]
+        name = _key(key)
+        if name not in SCHEMA:
+            raise ConfigError(file, f"unknown key {str(key)!r} (known: {', '.join(SCHEMA)})")
+        if name in out:
+            raise ConfigError(file, f"'{name}' is set twice")
+        kind = SCHEMA[name]
         if isinstance(kind, dict):
             if not isinstance(value, dict):
-                raise ConfigError(file, f"'{key}' must be a mapping")
+                raise ConfigError(file, f"'{name}' must be a mapping (known keys: {', '.join(kind)})")
+            section: dict[str, Any] = {}
             for sub, subvalue in value.items():
-                if sub not in kind:
+                subname = _key(sub)
+                if subname not in kind:
                     raise ConfigError(file, f"unknown key '{key}.{sub}' (known: {', '.join(kind)})")
-                _check(subvalue, kind[sub], file, f"{key}.{sub}")
+                if subname in section:
+                    raise ConfigError(file, f"'{name}.{subname}' is set twice")
+                _check(subvalue, kind[subname], file, f"{name}.{subname}")
+                section[subname] = subvalue
+            out[name] = section
         else:
-            _check(value, kind, file, key)
-    return dict(data)
+            _check(value, kind, file, name)
+            out[name] = value
+    return out
 
 
-def _normalise_keys(data: Any) -> Any:
+def _key(key: Any) -> str:
     """TOML users write min-severity, YAML users min_severity: accept both spellings."""
-    if isinstance(data, dict):
-        return {str(k).replace("-", "_"): _normalise_keys(v) for k, v in data.items()}
-    return data
+    return str(key).replace("-", "_")
 
 
 def load_config(root: Path, explicit: str | None = None) -> Config:
@@ -168,14 +177,15 @@ def _load_file(path: Path, root: Path) -> Config:
             raise ConfigError(str(path), f"cannot read: {exc}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(str(path), f"TOML syntax error: {exc}") from None
-        section = data.get("tool", {}).get("crypto-key-guard")
+        tool = data.get("tool")
+        section = tool.get("crypto-key-guard") if isinstance(tool, dict) else None
         if section is None:
             return Config(root=root)
         return Config(root=root, source=f"{path} [tool.crypto-key-guard]",
-                      values=validate(_normalise_keys(section), f"{path} [tool.crypto-key-guard]"))
+                      values=validate(section, f"{path} [tool.crypto-key-guard]"))
     from .rules import load_yaml
 
-    return Config(root=root, source=str(path), values=validate(_normalise_keys(load_yaml(path)), str(path)))
+    return Config(root=root, source=str(path), values=validate(load_yaml(path), str(path)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -193,10 +203,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.format == "json":
         print(json.dumps(data, indent=2))
     else:
-        print(f"# effective configuration (from {data['source'] or 'defaults only'})")
+        # valid YAML for .crypto-key-guard.yaml (JSON values are YAML flow style): copy it to start one
+        print(f"# effective configuration for {data['root']} (from {data['source'] or 'defaults only'})")
         for key, value in data.items():
-            if key not in ("source",):
-                print(f"{key}: {json.dumps(value)}")
+            if key not in ("root", "source"):
+                print(f"{key}: {json.dumps(value, ensure_ascii=False)}")
     return EXIT_CLEAN
 
 

@@ -57,8 +57,10 @@ def path_matches(path: str, pattern: str) -> bool:
     parts = PurePosixPath(path.replace("\\", "/")).parts
     if not parts:
         return False
-    if pattern.endswith("/"):
-        return pattern.rstrip("/") in parts[:-1]
+    if pattern.endswith("/"):  # a directory, anywhere: `secrets/`, `tests/fixtures/`
+        dirs, parents = PurePosixPath(pattern.rstrip("/")).parts, parts[:-1]
+        return any(all(fnmatchcase(p, d) for p, d in zip(parents[i:i + len(dirs)], dirs))
+                   for i in range(len(parents) - len(dirs) + 1))
     if "/" not in pattern:
         return fnmatchcase(parts[-1], pattern)
     pattern_parts = PurePosixPath(pattern).parts
