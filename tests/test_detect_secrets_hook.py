@@ -11,6 +11,7 @@ import pytest
 
 from crypto_key_guard import crypto_key_patterns
 from crypto_key_guard.detect_exchange_secrets import is_our_plugin_path, main
+from crypto_key_guard.engine import Scanner
 from crypto_key_guard.examples import expand, seeded
 from crypto_key_guard.rules import default_rules
 
@@ -212,6 +213,11 @@ def test_agrees_with_crypto_key_patterns_on_every_rule_example(repo, capsys) -> 
     findings = json.loads(capsys.readouterr().out)["findings"]
     rule_family = {r.id: bridge.family_of(r) for r in default_rules().rules}
     expected = {(f["file"], f["line"], types[rule_family[f["rule"]]]) for f in findings}
+    # secrets written over several lines (a mnemonic one word per line, a PEM block, ...), by their first line
+    multiline = {(name, (repo / name).read_bytes()[: m.start].count(b"\n") + 1, types[bridge.family_of(m.rule)])
+                 for name in names for m in Scanner().iter_matches((repo / name).read_bytes(), name)
+                 if "\n" in m.value}
+    assert multiline and multiline <= expected
     every_example_found = {f["file"] for f in findings}
     assert every_example_found == set(names)  # each example is found by crypto-key-patterns
     rc, found = run_json(capsys, *names)

@@ -211,7 +211,7 @@ def scan(args: Any, restore_paths: Dict[str, str], added: List[str]) -> int:
 
             print(json.dumps(format_for_output(new_secrets), indent=2))
         else:
-            print_findings(new_secrets)
+            print_findings(new_secrets, "new secret(s) not in the baseline" if args.baseline else "secret(s) found")
         return EXIT_FINDINGS
     if not args.baseline:
         return EXIT_CLEAN
@@ -243,7 +243,7 @@ def write_baseline(args: Any, restore_paths: Dict[str, str], added: List[str]) -
     os.replace(tmp, args.baseline_filename)
 
 
-def print_findings(secrets: Any) -> None:
+def print_findings(secrets: Any, what: str) -> None:
     """One line per new secret, redacted, then what to do. Raw values never reach the output."""
     from .detect_secrets_bridge import is_our_type, remediation_for
     from .findings import redact
@@ -261,7 +261,7 @@ def print_findings(secrets: Any) -> None:
             if advice[secret.type]:
                 print(f"    {advice[secret.type]}")
         count += 1
-    print(f"\n{count} new secret(s) not in the baseline. {ADVICE}")
+    print(f"\n{count} {what}. {ADVICE}")
 
 
 if __name__ == "__main__":

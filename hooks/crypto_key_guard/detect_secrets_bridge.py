@@ -107,12 +107,13 @@ class _Engine:
     def __init__(self) -> None:
         self.scanner = Scanner(default_rules())
         self.files: "OrderedDict[str, _FileIndex]" = OrderedDict()
+        self.last: Tuple[Optional[str], Optional[_FileIndex]] = (None, None)
 
     def index_for(self, filename: str, line_number: int) -> Optional[_FileIndex]:
-        cached = self.files.get(filename)
         # detect-secrets walks a file from line 1, one plugin after another: stat on a new file or a new pass
-        if cached is not None and line_number > 1 and next(reversed(self.files)) == filename:
-            return cached
+        if line_number > 1 and filename == self.last[0]:
+            return self.last[1]
+        cached = self.files.get(filename)
         try:
             st = os.stat(filename)
         except (OSError, ValueError):
@@ -120,6 +121,7 @@ class _Engine:
         key = (st.st_mtime_ns, st.st_size, st.st_ino)
         if cached is not None and cached.key == key:
             self.files.move_to_end(filename)
+            self.last = (filename, cached)
             return cached
         try:
             with open(filename, "rb") as fh:
@@ -135,6 +137,7 @@ class _Engine:
             by_line.setdefault(number, []).append((family_of(m.rule), m.value))
         index = _FileIndex(key, data, starts, by_line)
         self.files[filename] = index
+        self.last = (filename, index)
         while len(self.files) > _FILE_CACHE_SIZE:
             self.files.popitem(last=False)
         return index
@@ -147,21 +150,20 @@ class _Engine:
                 yield m.value
 
     def values_for_line(self, family: str, filename: str, line: str, line_number: int,
-                        context: Any = None) -> Iterator[str]:
+                        context: Any = None) -> List[str]:
+        # called for every line and every family: the common case (nothing on this line) must be cheap
         index = self.index_for(filename, line_number) if filename and line_number > 0 else None
         if index is not None:
             found = [v for fam, v in index.by_line.get(line_number, ()) if fam == family]
-            if index.line_text(line_number) == line.rstrip():
-                yield from found
-            else:
-                # a transformed line (detect-secrets' YAML transformer keeps line numbers, rewrites the text):
-                # keep the values whose first line is on it
-                yield from (v for v in found if _first_line(v) in line)
-            return
+            if not found or index.line_text(line_number) == line.rstrip():
+                return found
+            # a transformed line (detect-secrets' YAML transformer keeps line numbers, rewrites the text):
+            # keep the values whose first line is on it
+            return [v for v in found if _first_line(v) in line]
         # no file to read: scan the line after the lines detect-secrets shows before it
         before = list(getattr(context, "lines", [])[: getattr(context, "target_index", 0)]) if context else []
         prefix = "".join(b + "\n" for b in before)
-        yield from self.values_in_text(prefix + line, family, len(prefix), filename or "")
+        return list(self.values_in_text(prefix + line, family, len(prefix), filename or ""))
 
 
 def _first_line(value: str) -> str:
@@ -182,6 +184,7 @@ def forget_files() -> None:
     """Drop the per-file index (a long-lived process scanning again: files may have changed in place)."""
     if _ENGINE is not None:
         _ENGINE.files.clear()
+        _ENGINE.last = (None, None)
 
 
 # -- the plugin classes -------------------------------------------------------------------------------------
@@ -200,11 +203,9 @@ class CryptoKeyGuardPlugin(RegexBasedDetector):
 
     def analyze_line(self, filename: str, line: str, line_number: int = 0,  # type: ignore[override]
                      context: Any = None, **kwargs: Any) -> set:
-        return {
-            PotentialSecret(type=self.secret_type, filename=filename, secret=normalise(value),
-                            line_number=line_number)
-            for value in engine().values_for_line(self.family, filename, line, line_number, context)
-        }
+        values = engine().values_for_line(self.family, filename, line, line_number, context)
+        return {PotentialSecret(type=self.secret_type, filename=filename, secret=normalise(value),
+                                line_number=line_number) for value in values} if values else set()
 
 
 _CLASSES: Optional[Dict[str, Type[CryptoKeyGuardPlugin]]] = None
