@@ -2,8 +2,10 @@
 
 Two repositories:
 - a generated one (git fast-import, seeded): thousands of commits of trading-bot-like Python full of the
-  words the rules key on (binance, api_key, secret ...), branches merged back, a few planted fake secrets
-  that are removed a few commits later, one of them with its exchange name on an unchanged line above it;
+  words the rules key on (binance, api_key, secret ...), each commit editing a few lines of 1-3 files, side
+  branches merged back; planted fake secrets, removed three commits later: plain ones, one whose exchange is
+  named on an unchanged line above it, one in a UTF-16 file (git diff calls it binary) and one that only a
+  merge commit holds (a conflict resolution; `git log -p` shows no patch for merges);
 - this repository's own history.
 
 Both ways use the same `engine.Scanner` (rules loaded once, outside the timings). The naive way is what
@@ -76,7 +78,7 @@ def generate_repo(path: Path, commits: int, files: int, seed: int = 7) -> dict:
                 continue
             mark += 1
             out.write(b"blob\nmark :%d\n" % mark)
-            data(("\n".join(lines) + "\n").encode())
+            data(lines if isinstance(lines, bytes) else ("\n".join(lines) + "\n").encode())
             blob_marks[name] = mark
         mark += 1
         stamp = 1_600_000_000 + n * 3600
@@ -92,6 +94,7 @@ def generate_repo(path: Path, commits: int, files: int, seed: int = 7) -> dict:
                 out.write(f"M 100644 :{blob_marks[name]} {name}\n".encode())
         return mark
 
+    out_utf16: dict[str, bytes] = {}
     head = commit("refs/heads/main", 0, "initial import", dict(contents), [])
     branch_tip = None
     for n in range(1, commits):
@@ -115,17 +118,30 @@ def generate_repo(path: Path, commits: int, files: int, seed: int = 7) -> dict:
             lines[at:at] = block
             changes[name] = list(lines)
             remove_at[n + 3] = (name, at, len(block))
-            planted.append({"commit": n, "file": name, "context_above": plant_at[n] == 3})
+            planted.append({"commit": n, "file": name, "case": "context above" if plant_at[n] == 3 else "plain"})
+        if n == commits // 2:  # a UTF-16 file (PowerShell, .reg): git diff calls it binary
+            value = expand("{alnum:64}", rng)
+            text = f'# deploy\r\n$env:BINANCE_API_SECRET = "{value}"\r\n'
+            out_utf16[f"deploy/settings-{n}.ps1"] = ("\ufeff" + text).encode("utf-16-le")
+            planted.append({"commit": n, "file": f"deploy/settings-{n}.ps1", "case": "UTF-16"})
         if n in remove_at:
             name, at, count = remove_at.pop(n)
             del contents[name][at:at + count]
             changes[name] = list(contents[name])
+        changes.update(out_utf16)
+        out_utf16.clear()
         if n % 200 == 100:  # a side branch of five commits, merged back below
             branch_tip = head
         if branch_tip is not None and n % 200 in range(101, 106):
             branch_tip = commit("refs/heads/side", n, f"side work {n}", changes, [branch_tip])
             continue
         if branch_tip is not None and n % 200 == 106:
+            if n == 306:  # a conflict resolved with a key in it: only the merge commit holds it
+                name = sorted(contents)[7]
+                value = expand("{alnum:64}", rng)
+                contents[name].insert(1, f'    BINANCE_API_SECRET = "{value}"')
+                changes[name] = list(contents[name])
+                planted.append({"commit": n, "file": name, "case": "evil merge"})
             head = commit("refs/heads/main", n, f"Merge side into main ({n})", changes, [head, branch_tip])
             branch_tip = None
             continue
@@ -199,6 +215,44 @@ def bench_naive(path: Path, scanner: Scanner, cmd: list[str]) -> dict:
             "fingerprints": sorted(fingerprints)}
 
 
+def checkout_walk_bytes(path: Path) -> tuple[int, int]:
+    """(blob versions, bytes) a complete per-commit scan (check out every commit, scan its files) would read:
+    each commit's tree size is its first parent's plus its tree diff, so one `git log --raw` pass gives it."""
+    listing = history.list_blobs(history.open_repo(str(path)))
+    size = {b.sha: b.size for b in listing.blobs}
+    size[history.ZERO] = 0
+    cmd = ["git", "log", "--all", "-z", "--raw", "--no-abbrev", "--no-renames", "--root", "--topo-order",
+           "--reverse", "--diff-merges=first-parent", "--format=%x01%H %P%x00%aI%x00%s"]
+    proc = subprocess.Popen(cmd, cwd=path, stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    trees: dict[str, tuple[int, int]] = {}
+    total_files = total_bytes = 0
+    current: tuple[str, tuple[int, int]] | None = None
+
+    def close() -> None:
+        nonlocal total_files, total_bytes
+        if current:
+            trees[current[0]] = current[1]
+            total_files += current[1][0]
+            total_bytes += current[1][1]
+
+    for token, name in history._raw_tokens(proc.stdout):
+        if name is None:
+            close()
+            sha, *parents = token[0].split()
+            current = (sha, trees.get(parents[0], (0, 0)) if parents else (0, 0))
+        elif current:
+            meta = token[0].split()
+            old, new = meta[2], meta[3]
+            files, nbytes = current[1]
+            files += (new != history.ZERO) - (old != history.ZERO)
+            nbytes += size.get(new, 0) - size.get(old, 0)
+            current = (current[0], (files, nbytes))
+    close()
+    proc.wait()
+    return total_files, total_bytes
+
+
 def best_of(runs: list[dict]) -> dict:
     """The median run by wall time (other load on the machine only ever adds time)."""
     return sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
@@ -206,7 +260,7 @@ def best_of(runs: list[dict]) -> dict:
 
 def report(name: str, results: dict) -> str:
     h = results["history"]
-    cols = [("scan --history", h)] + [(k, v) for k, v in results.items() if k != "history"]
+    cols = [("scan --history", h)] + [(k, v) for k, v in results.items() if k.startswith("naive")]
     rows = [
         ("commits", lambda r: f"{r['commits']}"),
         ("items scanned", lambda r: f"{r['items']} " + ("blobs" if r is h else "patches")),
@@ -227,7 +281,7 @@ def report(name: str, results: dict) -> str:
 
 
 def other_fps(results: dict, me: dict) -> set:
-    return {fp for r in results.values() if r is not me for fp in r["fingerprints"]}
+    return {fp for k, r in results.items() if r is not me and "fingerprints" in r for fp in r["fingerprints"]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -248,8 +302,8 @@ def main(argv: list[str] | None = None) -> int:
             t = time.perf_counter()
             info = generate_repo(gen, args.commits, args.files)
             print(f"generated {args.commits} commits x {args.files} files in {time.perf_counter() - t:.1f}s "
-                  f"({info['stream_mb']} MB fast-import stream; {len(info['planted'])} planted secrets, "
-                  f"{sum(p['context_above'] for p in info['planted'])} with the exchange named only above)",
+                  f"({info['stream_mb']} MB fast-import stream; planted secrets: "
+                  f"{', '.join(p['case'] for p in info['planted'])})",
                   file=sys.stderr)
         targets = [("generated", gen), ("this repository", ROOT)] + [(r, Path(r)) for r in args.repo]
         for name, path in targets:
@@ -259,7 +313,13 @@ def main(argv: list[str] | None = None) -> int:
                 for k, cmd in NAIVE.items():
                     runs[k].append(bench_naive(path, scanner, cmd))
             results[name] = {k: best_of(v) for k, v in runs.items()}
-            print(report(name, results[name]) + "\n", flush=True)
+            files, nbytes = checkout_walk_bytes(path)
+            h = results[name]["history"]
+            results[name]["checkout_walk"] = {"file_versions": files, "mb": nbytes / 1e6}
+            print(report(name, results[name]) + "\n"
+                  f"a complete per-commit checkout scan would read {files} file versions, {nbytes / 1e6:.0f} MB: "
+                  f"{nbytes / 1e6 / max(h['mb'], 1e-9):.0f}x the unique blobs (~{nbytes / 1e6 / (h['mb'] / h['cpu']):.0f} "
+                  "CPU seconds at the history scan's rate)\n", flush=True)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(results, indent=2))

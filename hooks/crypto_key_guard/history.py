@@ -43,9 +43,10 @@ What to do about a secret in git history:
   1. Rotate it first. Delete the key at the exchange (or wherever it was issued) and create a new one:
      removing it from history does not un-leak it, since every clone, fork and scraper already has it.
      For a seed phrase or a private key: move the funds to a new wallet now.
-  2. Then, if the repository is or will ever be public, rewrite history: `git filter-repo --replace-text
-     FILE` (or `--invert-paths --path .env` for a whole file), force-push every branch and tag, and have
-     collaborators re-clone. Hosting services may keep cached views and pull-request refs: ask them to purge.
+  2. Then, if the repository is or will ever be public, rewrite history with git filter-repo:
+     `--replace-text FILE` (FILE lists the leaked values, one per line) or `--invert-paths --path .env` for
+     a whole file; force-push every branch and tag and have collaborators re-clone. Hosting services keep
+     cached views and pull-request refs: ask them to purge.
   3. Entries marked "still in HEAD": also take the value out of the current files and load it from the
      environment (os.environ / a git-ignored .env)."""
 
