@@ -363,3 +363,15 @@ def test_project_configuration_applies_to_history(git_repo, fake, capsys) -> Non
     rc, doc, _ = run_json([str(git_repo)], capsys)
     assert rc == 1 and [f["file"] for f in doc["findings"]] == ["bot.py"]
     assert doc["stats"]["ignored"] == 1 and doc["stats"]["excluded"] == 1
+
+
+def test_unborn_head_with_other_branches(git_repo, fake, capsys) -> None:
+    """A bare mirror whose HEAD names a branch that does not exist still has its branches scanned."""
+    r = Repo(git_repo)
+    r.git("checkout", "-q", "-b", "work")
+    r.write("bot.py", SECRET_LINE.format(fake("{alnum:64}")))
+    r.commit("work")
+    r.git("symbolic-ref", "HEAD", "refs/heads/nothing-here")
+    rc, doc, err = run_json([str(git_repo)], capsys)
+    assert rc == 1 and doc["findings"][0]["places"][0]["in_head"] is False
+    assert "HEAD does not name a commit" in err

@@ -82,8 +82,11 @@ class Repo:
 
 def open_repo(path: str, since: Optional[str] = None, rev_range: Optional[str] = None) -> Repo:
     """Check that `path` is in a git repository and turn --since/--range into revision arguments."""
-    probe = subprocess.run(["git", "rev-parse", "--is-bare-repository", "--is-shallow-repository",
-                            "--git-path", "shallow"], cwd=path, capture_output=True, env=_env(), check=False)
+    try:
+        probe = subprocess.run(["git", "rev-parse", "--is-bare-repository", "--is-shallow-repository",
+                                "--git-path", "shallow"], cwd=path, capture_output=True, env=_env(), check=False)
+    except OSError as exc:
+        raise UsageError(f"--history needs git, which cannot be run here ({exc.strerror or exc})") from None
     if probe.returncode != 0:
         raise UsageError(f"--history needs a git repository ({printable(path)} is not inside one)")
     bare, shallow, shallow_file = probe.stdout.decode("utf-8", "surrogateescape").splitlines()[:3]
@@ -585,6 +588,8 @@ def scan_history(repo: Repo, scanner, progress_stream: IO[str] = sys.stderr, ses
                         "`git fetch --unshallow` for the full history")
     if listing.commits == 0:
         notes.append("no commits to scan" + (" in this range" if repo.revs != ["--all"] else ""))
+    elif repo.head is None and findings:
+        notes.append("HEAD does not name a commit, so no place is reported as still in HEAD; check the branches")
     return ScanResult(findings, stats, notes, [])
 
 
