@@ -529,6 +529,66 @@ def lay_ts(rng, entries, section):
     return rng.choice(["src/config.ts", "credentials.ts", "src/keys.ts"]), d
 
 
+def lay_py_attrs(rng, entries, section):
+    """ccxt objects configured attribute by attribute (as ccxt's own tests do)."""
+    d = Doc()
+    d.add("import ccxt.async_support as ccxt" if rng.random() < 0.5 else "import ccxt")
+    var = rng.choice(["exchange", "ex", section.replace(".", "")])
+    d.add(f"{var} = ccxt.{section}({{'enableRateLimit': True}})")
+    for e in entries:
+        d.add(f"{var}.{e.ccxt} = {e.code('py') or py(rng, e.value)}", *_kinds(e))
+    d.add(f"balance = {var}.fetch_balance()")
+    return rng.choice(["live_check.py", "scripts/balance.py"]), d
+
+
+def lay_py_environ(rng, entries, section):
+    """Values pushed into the environment from code (a notebook or a test's setup)."""
+    d = Doc()
+    d.add("import os")
+    form = rng.choice(['os.environ["{n}"] = {v}', "os.environ.setdefault('{n}', {v})", "os.putenv('{n}', {v})"])
+    for e in entries:
+        d.add(form.format(n=styled(rng, e.words, "UPPER"), v=e.code("py") or py(rng, e.value)), *_kinds(e))
+    d.add("from bot import main\nmain()")
+    return rng.choice(["run_local.py", "conftest.py", "dev.py"]), d
+
+
+def lay_ini(rng, entries, section):
+    """configparser files: unquoted values after '=' or ':' with spaces around."""
+    d = Doc()
+    d.add("[general]\nlog_level = INFO\ndry_run = false\n")
+    d.add(f"[{section}]")
+    sep = rng.choice([" = ", "=", ": "])
+    for e in entries:
+        d.add(f"{e.field}{sep}{flat(e.code('env') or e.value)}", *_kinds(e))
+    return rng.choice(["config.ini", "bot.cfg", "settings.ini"]), d
+
+
+def lay_yaml_flow(rng, entries, section):
+    d = Doc()
+    parts = [f"{e.field}: {e.code('yaml') or jstr(flat(e.value))}" for e in entries]
+    d.add(f"{section}: {{{', '.join(parts)}}}", *[k for e in entries for k in _kinds(e)])
+    return "accounts.yaml", d
+
+
+def lay_json_compact(rng, entries, section):
+    body = ",".join(f'"{e.freqtrade}":{e.code("json") or jstr(e.value)}' for e in entries)
+    d = Doc()
+    d.add(f'{{"exchange":{{"name":"{section}",{body}}},"dry_run":false}}', *[k for e in entries for k in _kinds(e)])
+    return "config.min.json", d
+
+
+def lay_cli(rng, entries, section):
+    """Credentials passed as command-line options to a bot (argparse style)."""
+    d = Doc()
+    d.add("#!/bin/sh")
+    flags = {"key": "--api-key", "secret": "--api-secret", "passphrase": "--passphrase", "key-name": "--api-key",
+             "pem": "--api-secret"}
+    args = " ".join(f"{flags.get(e.role, '--' + e.field.replace('_', '-'))} "
+                    f"{e.code('sh') if e.code('sh') is not None else sh(rng, flat(e.value))}" for e in entries)
+    d.add(f"python3 -m bot --exchange {section} {args} --symbol BTC/USDT", *[k for e in entries for k in _kinds(e)])
+    return rng.choice(["run_bot.sh", "cron/trade.sh"]), d
+
+
 def lay_notebook(rng, entries, section):
     """A Jupyter notebook: the value in a code cell, and often again in a cell's printed output."""
     inner_layout = rng.choice([lay_py_constants, lay_py_ccxt, lay_py_dict])
@@ -590,6 +650,8 @@ CONTAINERS: Dict[str, Callable] = {
     "env": lay_env, "json-freqtrade": lay_json_freqtrade, "json-keys": lay_json_keys, "yaml": lay_yaml,
     "toml": lay_toml, "docker-compose": lay_compose, "k8s": lay_k8s, "shell": lay_shell,
     "dockerfile": lay_dockerfile, "js": lay_js, "ts": lay_ts, "notebook": lay_notebook,
+    "py-attrs": lay_py_attrs, "py-environ": lay_py_environ, "ini": lay_ini, "yaml-flow": lay_yaml_flow,
+    "json-compact": lay_json_compact, "cli-args": lay_cli,
 }
 
 
@@ -948,7 +1010,7 @@ def gen_generic(rng, kind="generic-credential"):
     pre = rng.choice(GENERIC_PREFIXES)
     words = (pre.split("_") if pre else []) + rng.choice(GENERIC_SUFFIXES).split("_")
     e = Entry(kind, generic_value(rng), words, "_".join(words), camel(words), "_".join(words))
-    layout = rng.choice([c for c in CONTAINERS if c not in ("py-ccxt", "json-freqtrade")])
+    layout = rng.choice([c for c in CONTAINERS if c not in ("py-ccxt", "json-freqtrade", "py-attrs", "json-compact")])
     name, d = CONTAINERS[layout](rng, [e], rng.choice(["service", "backend", "api", "database"]))
     return layout, name, d
 
