@@ -21,6 +21,7 @@ import contextlib
 import json
 import os
 import sys
+import tempfile
 from typing import Any, Callable, Dict, Iterator, List, Sequence
 
 from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE
@@ -47,7 +48,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _error("detect-secrets is not installed (pip install 'crypto-key-guard[detect-secrets]')")
     from detect_secrets import pre_commit_hook
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
-
     from detect_secrets.settings import cache_bust
 
     from .detect_secrets_bridge import forget_files, plugin_classes
@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         restore_paths, added = configure_plugins(args, ours)
     except PluginLoadError as exc:
-        return _error(f"{exc}; not scanning (detect-secrets would silently scan nothing)")
+        return _error(f"{exc}; refusing to scan without it (detect-secrets-hook would pass without it)")
     if getattr(args, "list_all_plugins", False):
         from detect_secrets.settings import get_settings
 
@@ -237,10 +237,17 @@ def write_baseline(args: Any, restore_paths: Dict[str, str], added: List[str]) -
             entry = dict(entry, path=restore_paths[entry["name"]])
         plugins.append(entry)
     doc["plugins_used"] = plugins
-    tmp = args.baseline_filename + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(json.dumps(doc, indent=2) + "\n")
-    os.replace(tmp, args.baseline_filename)
+    # pre-commit may run several batches at once: each writes its own temporary file, then renames it
+    target = os.path.abspath(args.baseline_filename)
+    fd, tmp = tempfile.mkstemp(prefix=".secrets-baseline-", dir=os.path.dirname(target))
+    try:
+        os.chmod(tmp, os.stat(target).st_mode & 0o7777)  # mkstemp makes it 0600; keep the file's mode
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(doc, indent=2) + "\n")
+        os.replace(tmp, args.baseline_filename)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 def print_findings(secrets: Any, what: str) -> None:
