@@ -173,6 +173,7 @@ NAIVE = {
     # the plain command: the new side of each hunk (added lines plus three lines of context)
     "naive -p": ["git", "log", "-p", "--all", "--no-color", "--no-ext-diff"],
 }
+# Plain Scanner() everywhere: built-in rules, no project configuration or ignore file (unlike the CLI).
 
 
 def bench_naive(path: Path, scanner: Scanner, cmd: list[str]) -> dict:
@@ -316,10 +317,11 @@ def main(argv: list[str] | None = None) -> int:
             files, nbytes = checkout_walk_bytes(path)
             h = results[name]["history"]
             results[name]["checkout_walk"] = {"file_versions": files, "mb": nbytes / 1e6}
+            mb = nbytes / 1e6
             print(report(name, results[name]) + "\n"
-                  f"a complete per-commit checkout scan would read {files} file versions, {nbytes / 1e6:.0f} MB: "
-                  f"{nbytes / 1e6 / max(h['mb'], 1e-9):.0f}x the unique blobs (~{nbytes / 1e6 / (h['mb'] / h['cpu']):.0f} "
-                  "CPU seconds at the history scan's rate)\n", flush=True)
+                  f"a complete per-commit checkout scan would read {files} file versions, {mb:.0f} MB: "
+                  f"{mb / max(h['mb'], 1e-9):.0f}x the unique blobs "
+                  f"(~{mb / max(h['mb'] / h['cpu'], 1e-9):.0f} CPU seconds at the history scan's rate)\n", flush=True)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(results, indent=2))
