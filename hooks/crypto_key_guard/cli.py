@@ -40,7 +40,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"crypto-key-guard: error: unknown command {name!r}\n\n{USAGE}", file=sys.stderr)
         return EXIT_USAGE
     module = importlib.import_module(COMMANDS[name][0])
-    return module.main(rest)
+    try:
+        return module.main(rest)
+    except BrokenPipeError:  # `crypto-key-guard scan | head`: the reader left; no traceback
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":
