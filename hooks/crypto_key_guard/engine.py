@@ -110,11 +110,14 @@ class Scanner:
         if any(a.search(raw) for a in rule.allow):
             return False
         if rule.validators:
-            line_start = data.rfind(b"\n", 0, start) + 1
-            line_end = data.find(b"\n", start)
-            line = data[line_start: line_end if line_end >= 0 else len(data)]
+            # the line around the value, at most 4 KiB each side: on a 50 MB minified line an unbounded
+            # search/copy per candidate would make the scan quadratic
+            lo = max(0, start - 4096)
+            line_start = data.rfind(b"\n", lo, start) + 1 or lo
+            line_end = data.find(b"\n", start, end + 4096)
+            line = data[line_start: line_end if line_end >= 0 else min(len(data), end + 4096)]
             cand = Candidate(value=value, before=before.decode("utf-8", "replace"),
-                             line=line[:4096].decode("utf-8", "replace"), path=path, min_entropy=rule.min_entropy)
+                             line=line.decode("utf-8", "replace"), path=path, min_entropy=rule.min_entropy)
             if not all(VALIDATORS[name](cand) for name in rule.validators):
                 return False
         return not self._allowlisted(data, start)
@@ -229,8 +232,10 @@ def _line_chars_before(buf: bytes, offset: int, column_before: int) -> int:
 def public_key_digest(value: str) -> str:
     """How public test keys are listed in YAML: sha256 of the value, whitespace-normalised, lower-case."""
     import hashlib
+    import re
 
-    normal = " ".join(value.replace("\\n", " ").split()).lower()
+    # separators of a phrase or word list do not matter: 'a b', 'a,b' and '"a", "b"' are one value
+    normal = " ".join(re.split(r"[\s,\"'`\\]+", value.replace("\\n", " "))).strip().lower()
     if normal.startswith("0x"):
         normal = normal[2:]
     return hashlib.sha256(normal.encode("utf-8")).hexdigest()

@@ -67,3 +67,111 @@ def expand(template: str, rng: random.Random) -> str:
 
 def seeded(seed: int | str = 0) -> random.Random:
     return random.Random(seed)
+
+
+# -- wallet secrets: structurally valid fakes (checksums verify), from the seeded rng, hashlib only ---------------
+def _random_bytes(rng: random.Random, count: int) -> bytes:
+    return bytes(rng.getrandbits(8) for _ in range(count))
+
+
+def _secp256k1_key(rng: random.Random) -> bytes:
+    from .checksums import in_secp256k1_range
+
+    while True:
+        key = _random_bytes(rng, 32)
+        if in_secp256k1_range(key):
+            return key
+
+
+@generator("mnemonic")
+def fake_mnemonic(rng: random.Random, arg: Optional[str]) -> str:
+    """{mnemonic:N[,style][,badsum]}: N (12/15/18/21/24) words with a valid checksum (badsum: a wrong one).
+    Styles: space (default), lines (one per line), numbered ("1. a"), wrap (6 words a line), comma ("a,b"),
+    json (quoted items: "a", "b"), jsonlines (quoted items, one per line)."""
+    from .checksums import bip39_checksum_ok, bip39_wordlist, entropy_to_mnemonic
+
+    opts = [o.strip() for o in (arg or "12").split(",")]
+    count = int(opts[0]) if opts[0].isdigit() else 12
+    words = entropy_to_mnemonic(_random_bytes(rng, count * 4 // 3))
+    if "badsum" in opts:
+        while bip39_checksum_ok(words):
+            words[-1] = rng.choice(bip39_wordlist())
+    if "lines" in opts:
+        return "\n".join(words)
+    if "numbered" in opts:
+        return "\n".join(f"{i}. {w}" for i, w in enumerate(words, 1))
+    if "wrap" in opts:
+        return "\n".join(" ".join(words[i:i + 6]) for i in range(0, len(words), 6))
+    if "jsonlines" in opts:
+        return ",\n    ".join(f'"{w}"' for w in words)
+    if "comma" in opts:
+        return ",".join(words)
+    if "json" in opts:
+        return ", ".join(f'"{w}"' for w in words)
+    return " ".join(words)
+
+
+@generator("wif")
+def fake_wif(rng: random.Random, arg: Optional[str]) -> str:
+    """{wif} compressed mainnet (K/L...), {wif:uncompressed} (5...), {wif:testnet}, {wif:testnet-uncompressed}."""
+    from .checksums import encode_wif
+
+    opts = arg or ""
+    return encode_wif(_secp256k1_key(rng), compressed="uncompressed" not in opts, testnet="testnet" in opts)
+
+
+def _extended_key(rng: random.Random, version: int, key_data: bytes) -> str:
+    from .checksums import encode_extended_key
+
+    depth = rng.choice((0, 1, 3, 5))
+    fingerprint = _random_bytes(rng, 4) if depth else b"\0\0\0\0"
+    child = rng.getrandbits(32) if depth else 0
+    return encode_extended_key(version, depth, fingerprint, child, _random_bytes(rng, 32), key_data)
+
+
+@generator("xprv")
+def fake_xprv(rng: random.Random, arg: Optional[str]) -> str:
+    """{xprv} or {xprv:zprv} / tprv / Yprv ...: a BIP32 extended private key, 111 characters."""
+    from .checksums import EXTENDED_PRIVATE_VERSIONS
+
+    return _extended_key(rng, EXTENDED_PRIVATE_VERSIONS[arg or "xprv"], b"\0" + _secp256k1_key(rng))
+
+
+@generator("xpub")
+def fake_xpub(rng: random.Random, arg: Optional[str]) -> str:
+    """{xpub} or {xpub:zpub}: an extended *public* key (not a secret), for no_match examples."""
+    from .checksums import EXTENDED_PUBLIC_VERSIONS
+
+    return _extended_key(rng, EXTENDED_PUBLIC_VERSIONS[arg or "xpub"],
+                         bytes([rng.choice((2, 3))]) + _random_bytes(rng, 32))
+
+
+@generator("eth_key")
+def fake_eth_key(rng: random.Random, arg: Optional[str]) -> str:
+    """{eth_key}: 64 hex digits in the secp256k1 range; {eth_key:0x} with the prefix; {eth_key:upper}."""
+    text = _secp256k1_key(rng).hex()
+    if arg and "upper" in arg:
+        text = text.upper()
+    return ("0x" if arg and "0x" in arg else "") + text
+
+
+@generator("secp_overflow")
+def fake_secp_overflow(rng: random.Random, _arg: Optional[str]) -> str:
+    """64 hex digits >= the secp256k1 order n: key-shaped, but no valid private key."""
+    from .checksums import SECP256K1_N
+
+    return format(rng.randrange(SECP256K1_N, 1 << 256), "064x")
+
+
+@generator("solana_keypair")
+def fake_solana_keypair(rng: random.Random, arg: Optional[str]) -> str:
+    """{solana_keypair}: [seed..., public key...] as written by solana-keygen (a real Ed25519 pair).
+    {solana_keypair:pretty} one number per line; {solana_keypair:bad} a public half that does not match."""
+    from .checksums import ed25519_public_key
+
+    seed = _random_bytes(rng, 32)
+    public = _random_bytes(rng, 32) if arg and "bad" in arg else ed25519_public_key(seed)
+    numbers = [str(b) for b in seed + public]
+    if arg and "pretty" in arg:
+        return "[\n  " + ",\n  ".join(numbers) + "\n]"
+    return "[" + ",".join(numbers) + "]"
