@@ -31,7 +31,7 @@ class Venue:
     key: str                        # value templates (examples.expand)
     secret: str
     passphrase: Optional[str]
-    key_rule: Optional[str]         # None: the key is an identifier, not reported (Deribit's client id)
+    key_rule: Optional[str]         # None: the key is not reported
     secret_rule: str
     passphrase_rule: Optional[str] = None
 
@@ -60,7 +60,8 @@ VENUES = [
     Venue("htx", "HTX", "HTX", HTX_SHAPE, HTX_SHAPE, None, "htx-api-credential", "htx-api-credential"),
     Venue("mexc", "MEXC", "MEXC", "mx0{lowalnum:16}", "{hex:32}", None, "mexc-api-key", "mexc-api-secret"),
     Venue("poloniex", "POLONIEX", "Poloniex", POLO_KEY, "{hex:128}", None, "poloniex-api-key", "poloniex-api-secret"),
-    Venue("deribit", "DERIBIT", "Deribit", "{alnum:8}", "{b64url:43}", None, None, "deribit-client-secret"),
+    Venue("deribit", "DERIBIT", "Deribit", "{alnum:8}", "{b64url:43}", None, "deribit-client-id",
+          "deribit-client-secret"),
     Venue("bitstamp", "BITSTAMP", "Bitstamp", "{alnum:32}", "{alnum:32}", None,
           "bitstamp-api-credential", "bitstamp-api-credential"),
     Venue("bitvavo", "BITVAVO", "Bitvavo", "{hex:64}", "{hex:128}", None,
@@ -239,7 +240,7 @@ def test_venue_in_every_layout(venue: Venue, layout: str) -> None:
         expected.append((passphrase, venue.passphrase_rule))
     for value, rule in expected:
         assert_found(findings, text, value, rule, venue.exchange)
-    # nothing else in the file is reported (names, pairs, the ccxt options, Deribit's client id)
+    # nothing else in the file is reported (exchange names, the ccxt options, comments)
     assert len(findings) == len(expected), [(f.rule, f.line, f.redacted) for f in findings]
 
 
@@ -357,3 +358,20 @@ def test_hook_output_redacts(tmp_path, capsys) -> None:
     for value in (key, secret, passphrase):
         assert value not in out.out + out.err
     assert out.out.count("okx-") == 3 and "okx.com/account/my-api" in out.out
+
+
+# -- passphrases: free-form values, found by the field and the venue's name -----------------------------------
+PASSPHRASES = [
+    ("format chars", "settings.py", "okx_passphrase = 'Tr$de%S{alnum:6}'", "okx-passphrase"),
+    ("type annotation", "settings.py", "OKX_PASSPHRASE: str = '{alnum:12}'", "okx-passphrase"),
+    ("quoted Dockerfile ENV", "Dockerfile", 'ENV CBPRO_PASSPHRASE "{alnum:10}@1"', "coinbase-passphrase"),
+    ("setdefault", "conftest.py", 'os.environ.setdefault("KUCOIN_API_PASSPHRASE", "{alnum:12}")',
+     "kucoin-passphrase"),
+    ("k8s stringData", "secret.yaml", "kind: Secret\nstringData:\n  BITGET_PASSPHRASE: {alnum:12}", "bitget-passphrase"),
+]
+
+
+@pytest.mark.parametrize("name,path,template,rule", PASSPHRASES, ids=[p[0] for p in PASSPHRASES])
+def test_passphrase_layouts(name: str, path: str, template: str, rule: str) -> None:
+    text = expand(template, seeded(name))
+    assert [f.rule for f in scan(path, text)] == [rule]
