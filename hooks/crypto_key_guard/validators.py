@@ -89,6 +89,96 @@ def is_not_identifier(c: Candidate) -> bool:
         return False
     return True
 
+
+# -- wallet secrets: thin wrappers over checksums.py ---------------------------------------------------------------
+# checksums is imported inside each function so that importing the hooks stays cheap; the BIP39 word list is
+# read only when a mnemonic-shaped candidate exists.
+_LOWER_WORD = re.compile(r"[a-z]+")
+_INTEGER = re.compile(r"[0-9]+")
+
+
+@validator("bip39_mnemonic")
+def is_bip39_mnemonic(c: Candidate) -> bool:
+    """12-24 English BIP39 words whose checksum verifies. An English sentence or valid words with a wrong
+    checksum fail; so does a strictly ascending run (a dump of the word list itself)."""
+    from .checksums import bip39_checksum_ok, bip39_index
+
+    words = _LOWER_WORD.findall(c.value)
+    index = bip39_index()
+    # a label the regex caught at either end ("mnemonic abandon ...") is not part of the phrase
+    while words and words[0] not in index:
+        words.pop(0)
+    while words and words[-1] not in index:
+        words.pop()
+    if all(a < b for a, b in zip(words, words[1:])):
+        return False
+    return bip39_checksum_ok(words)
+
+
+@validator("wif")
+def is_wif(c: Candidate) -> bool:
+    """Bitcoin WIF: Base58Check, version 0x80/0xEF, 51/52 characters, key in the secp256k1 range."""
+    from .checksums import decode_wif
+
+    return decode_wif(c.value) is not None
+
+
+@validator("extended_private_key")
+def is_extended_private_key(c: Candidate) -> bool:
+    """BIP32 xprv/yprv/zprv/tprv/Yprv/Zprv...: Base58Check over 78 bytes with a private version."""
+    from . import checksums
+
+    return checksums.is_extended_private_key(c.value)
+
+
+@validator("secp256k1_key")
+def is_secp256k1_key(c: Candidate) -> bool:
+    """64 hex digits (optional 0x) in [1, n-1]; the range check alone cannot tell a key from a hash."""
+    from .checksums import in_secp256k1_range
+
+    return in_secp256k1_range(c.value)
+
+
+@validator("solana_keypair")
+def is_solana_keypair(c: Candidate) -> bool:
+    """64 integers 0-255 whose second half is the Ed25519 public key of the first half (a real keypair)."""
+    from . import checksums
+
+    return checksums.is_solana_keypair(int(n) for n in _INTEGER.findall(c.value))
+
+
+_ENV_NAME = re.compile(r"^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.]*)[ \t]*=")
+_ENV_FILE = re.compile(r"(?i)(?:^|[/\\])(?:\.env(?:\.[^/\\]*)?|[^/\\]*\.env|\.envrc)$")
+_PUBLIC_NAME_TOKENS = frozenset((
+    "pub", "public", "pubkey", "hash", "tx", "txn", "txid", "block", "root", "digest", "checksum", "sha",
+    "sha256", "sha3", "keccak", "md5", "addr", "address", "topic", "selector", "id", "slot", "code", "commit",
+    "sig", "signature", "event", "pool", "market", "order", "nonce", "salt", "cache", "session", "genesis",
+))
+_PRIVATE_NAME_TOKENS = frozenset((
+    "pk", "key", "privkey", "wallet", "signer", "deployer", "account", "owner", "seed", "secret", "private",
+    "priv",
+))
+
+
+@validator("private_key_env_name")
+def is_private_key_env_name(c: Candidate) -> bool:
+    """An env entry (NAME=value) whose name says private key, or any non-public name inside an env file.
+
+    Names made of public-data words (TX_HASH, BLOCK_ROOT, POOL_ID, PUBLIC_KEY) never count: a 64-hex value
+    there is a digest, not a key.
+    """
+    m = _ENV_NAME.match(c.line)
+    if not m:
+        return False
+    tokens = set(re.split(r"[_.]+|(?<=[a-z])(?=[A-Z])", m.group(1).strip("_.")))
+    tokens = {t.lower() for t in tokens if t}
+    if tokens & _PUBLIC_NAME_TOKENS:
+        return False
+    if tokens & _PRIVATE_NAME_TOKENS or any(t.startswith("priv") for t in tokens):
+        return True
+    return bool(_ENV_FILE.search(c.path))
+
+
 # -- free-form values (passphrases): a literal, not a code reference ------------------------------------------
 _CONFIG_PATH = re.compile(
     r"(?i)(?:^|[/\\])(?:\.env[^/\\]*|\.envrc|[^/\\]*\.(?:env|ya?ml|toml|ini|cfg|conf|properties|sh|bash|zsh)"
