@@ -249,3 +249,20 @@ def test_rotation_file_from_the_configuration(repo, capsys, monkeypatch) -> None
     assert key_rotation_check.main(["--max-age-read-only", "90"], now=NOW) == 1
     assert rotation.main(["record", "kraken-ro", "--permission", "read_only"], now=NOW) == 0
     assert "kraken-ro" in json.loads((repo / "ops" / "rotation.json").read_text())
+
+
+def test_readme_configuration_examples_are_valid(tmp_path) -> None:
+    from conftest import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("\n## Configuration\n"):]
+    section = section[:section.index("\n## ", 5)]
+    toml_text = section.split("```toml\n")[1].split("```")[0]
+    yaml_text = section.split("```yaml\n")[1].split("```")[0]
+    (tmp_path / "pyproject.toml").write_text(toml_text)
+    (tmp_path / ".crypto-key-guard.yaml").write_text(yaml_text)
+    from_toml = config.load_config(tmp_path, str(tmp_path / "pyproject.toml"))
+    assert from_toml.get("min_severity") == "high" and from_toml.section("rotation")["file"] == "ops/key-rotation.json"
+    assert set(from_toml.values) == set(config.SCHEMA)  # the example shows every key
+    from_yaml = config.load_config(tmp_path)
+    assert from_yaml.source.endswith(".crypto-key-guard.yaml") and from_yaml.section("rotation")["trading"] == 14
