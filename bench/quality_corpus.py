@@ -589,6 +589,18 @@ def lay_cli(rng, entries, section):
     return rng.choice(["run_bot.sh", "cron/trade.sh"]), d
 
 
+def lay_bundle(rng, entries, section):
+    """A key pasted into a minified bundle: one very long line of other code around it."""
+    filler_parts = _minified_parts(rng, section, rng.randint(30, 60))
+    cut = rng.randint(1, len(filler_parts) - 1)
+    creds = ",".join(f"{e.ccxt}:{e.code('js') or jstr(flat(e.value))}" for e in entries)
+    middle = f"const {rng.choice(['e', 'n', 'xe', 'Ct'])}=new ccxt.{section}({{{creds},enableRateLimit:!0}})"
+    d = Doc()
+    d.add("/*! app bundle */ " + ";".join(filler_parts[:cut] + [middle] + filler_parts[cut:]) + ";",
+          *[k for e in entries for k in _kinds(e)])
+    return rng.choice(["dist/app.min.js", "static/js/main.3e9a1f.js"]), d
+
+
 def lay_notebook(rng, entries, section):
     """A Jupyter notebook: the value in a code cell, and often again in a cell's printed output."""
     inner_layout = rng.choice([lay_py_constants, lay_py_ccxt, lay_py_dict])
@@ -651,7 +663,7 @@ CONTAINERS: Dict[str, Callable] = {
     "toml": lay_toml, "docker-compose": lay_compose, "k8s": lay_k8s, "shell": lay_shell,
     "dockerfile": lay_dockerfile, "js": lay_js, "ts": lay_ts, "notebook": lay_notebook,
     "py-attrs": lay_py_attrs, "py-environ": lay_py_environ, "ini": lay_ini, "yaml-flow": lay_yaml_flow,
-    "json-compact": lay_json_compact, "cli-args": lay_cli,
+    "json-compact": lay_json_compact, "cli-args": lay_cli, "js-bundle": lay_bundle,
 }
 
 
@@ -1010,7 +1022,8 @@ def gen_generic(rng, kind="generic-credential"):
     pre = rng.choice(GENERIC_PREFIXES)
     words = (pre.split("_") if pre else []) + rng.choice(GENERIC_SUFFIXES).split("_")
     e = Entry(kind, generic_value(rng), words, "_".join(words), camel(words), "_".join(words))
-    layout = rng.choice([c for c in CONTAINERS if c not in ("py-ccxt", "json-freqtrade", "py-attrs", "json-compact")])
+    layout = rng.choice([c for c in CONTAINERS
+                         if c not in ("py-ccxt", "json-freqtrade", "py-attrs", "json-compact", "js-bundle")])
     name, d = CONTAINERS[layout](rng, [e], rng.choice(["service", "backend", "api", "database"]))
     return layout, name, d
 
@@ -1200,12 +1213,11 @@ def neg_data_uri(rng):
     return "notebook-image", "plots.ipynb", d
 
 
-def neg_minified(rng, exchanges):
-    """A bundle: one very long line with credential-named fields read from variables, hashes, base64 chunks."""
-    ex = rng.choice(exchanges)
+def _minified_parts(rng, section: str, count: int) -> List[str]:
+    """Statements of a minified bundle: credential-named fields read from variables, hashes, base64 chunks."""
     ids = [rand_str(rng, "abcdefghijklmnopqrstuvwxyz", 1) + rand_str(rng, ALNUM, rng.randint(0, 2)) for _ in range(60)]
     parts = []
-    for i in range(rng.randint(40, 80)):
+    for _ in range(count):
         a, b = rng.sample(ids, 2)
         parts.append(rng.choice([
             f"function {a}({b}){{return {b}.apiKey&&{b}.secret}}",
@@ -1213,14 +1225,20 @@ def neg_minified(rng, exchanges):
             f'{a}.headers["X-MBX-APIKEY"]={b}.apiKey',
             f'var {a}="{rand_str(rng, HEX, 64)}"',
             f'{a}.integrity="sha384-{_b64(rng, 48)}"',
-            f'{a}=new {ex.ccxt}({{apiKey:"",secret:""}})',
+            f'{a}=new {section}({{apiKey:"",secret:""}})',
             f'{a}.sourceHash="{rand_str(rng, HEX, 40)}"',
             f'{a}&&({a}.token={b}.token||"")',
             f'{a}.chunk="{rand_str(rng, B64, rng.randint(20, 60))}"',
             f"{a}.push([{rng.randint(0, 999)},{b}])",
         ]))
+    return parts
+
+
+def neg_minified(rng, exchanges):
+    """A bundle: one very long line with credential-named fields read from variables, hashes, base64 chunks."""
+    ex = rng.choice(exchanges)
     d = Doc()
-    d.add("/*! bundle */ " + ";".join(parts) + ";")
+    d.add("/*! bundle */ " + ";".join(_minified_parts(rng, ex.ccxt, rng.randint(40, 80))) + ";")
     return "bundle", rng.choice(["static/js/app.min.js", "dist/main.4f2a1c.js", "public/vendor.js"]), d
 
 
