@@ -46,7 +46,7 @@ def double_sha256(data: bytes) -> bytes:
 def b58check_decode(text: str) -> Optional[bytes]:
     """The payload of a Base58Check string whose 4-byte checksum verifies, else None."""
     raw = b58decode(text)
-    if raw is None or len(raw) < 5:
+    if raw is None or len(raw) < 4:
         return None
     payload, check = raw[:-4], raw[-4:]
     return payload if double_sha256(payload)[:4] == check else None

@@ -110,9 +110,12 @@ def is_bip39_mnemonic(c: Candidate) -> bool:
         words.pop(0)
     while words and words[-1] not in index:
         words.pop()
-    if all(a < b for a, b in zip(words, words[1:])):
-        return False
-    return bip39_checksum_ok(words)
+    # ... nor is a label that happens to be a BIP39 word ("seed,abandon,...", "seed phrase ..."): at most two
+    # leading words or one trailing word are tried away, each try a 1-in-16..256 chance for random words
+    for phrase in (words, words[1:], words[2:], words[:-1]):
+        if bip39_checksum_ok(phrase) and not all(a < b for a, b in zip(phrase, phrase[1:])):
+            return True
+    return False
 
 
 @validator("wif")
