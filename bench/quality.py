@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import quality_corpus  # noqa: E402
-from corpus import PINNED, real_world_corpus  # noqa: E402
+from corpus import CACHE, PINNED, real_world_corpus  # noqa: E402
 
 from crypto_key_guard.findings import redact  # noqa: E402
 from crypto_key_guard.rules import default_rules  # noqa: E402
@@ -109,6 +109,25 @@ def run_detect_secrets(root: Path, timeout: float | None = None) -> tuple[list[d
     findings = [{"file": os.path.normpath(name), "line": s["line_number"], "rule": s["type"]}
                 for name, secrets in results.items() for s in secrets]
     return findings, elapsed
+
+
+def detect_secrets_realworld(root: Path, ds_version: str, args) -> tuple[list[dict] | None, float | None, str]:
+    """detect-secrets on the pinned real-world corpus. Its result depends only on the corpus and its own
+    version, not on our rules, and it takes tens of minutes: cached in bench/.cache (--refresh-detect-secrets)."""
+    cache = CACHE / f"detect-secrets-{ds_version}-realworld.json"
+    key = {"detect_secrets": ds_version, "corpus": PINNED}
+    if cache.exists() and not args.refresh_detect_secrets:
+        doc = json.loads(cache.read_text(encoding="utf-8"))
+        if doc.get("key") == key:
+            print(f"detect-secrets on the real-world corpus: cached run of {doc['date']} ({cache})", file=sys.stderr)
+            return doc["findings"], doc["seconds"], f"cached run of {doc['date']}" + (
+                f"; {doc['note']}" if doc.get("note") else "")
+    print("detect-secrets on the real-world corpus: running (tens of minutes on 2 cores) ...", file=sys.stderr)
+    findings, seconds = run_detect_secrets(root, args.detect_secrets_timeout)
+    if findings is not None:
+        cache.write_text(json.dumps({"key": key, "date": datetime.date.today().isoformat(), "seconds": seconds,
+                                     "findings": findings}), encoding="utf-8")
+    return findings, seconds, "this run"
 
 
 # --- matching findings to labels -----------------------------------------------------------------------------
@@ -243,6 +262,9 @@ def print_report(res: dict, out=sys.stdout) -> None:
         ds_time = "not run" if t.get("rw_detect_secrets") is None else f"{t['rw_detect_secrets']:.1f} s" + (
             " (stopped)" if rw["detect_secrets"] is None else "")
         p(f"| real-world | {rw['files']} | {t['rw_ours']:.1f} s | {ds_time} |")
+        if rw.get("detect_secrets_run"):
+            p()
+            p(f"detect-secrets on the real-world corpus: {rw['detect_secrets_run']}.")
 
 
 def print_diagnostics(res: dict, corpus_root: Path, limit: int, out=sys.stderr) -> None:
@@ -294,6 +316,8 @@ def main(argv=None) -> int:
     parser.add_argument("--no-realworld", action="store_true", help="skip the ccxt/freqtrade/jesse corpus")
     parser.add_argument("--no-detect-secrets-realworld", action="store_true",
                         help="do not run detect-secrets on the real-world corpus (it takes many minutes)")
+    parser.add_argument("--refresh-detect-secrets", action="store_true",
+                        help="re-run detect-secrets on the real-world corpus instead of using its cached result")
     parser.add_argument("--detect-secrets-timeout", type=float, default=3600, metavar="SECONDS",
                         help="stop detect-secrets on the real-world corpus after this long (default 3600)")
     parser.add_argument("--keep", metavar="DIR", help="write the generated corpus and its labels here and keep them")
@@ -327,10 +351,10 @@ def main(argv=None) -> int:
             rw_root = real_world_corpus()
             files = [p for p in rw_root.rglob("*") if p.is_file() and not p.is_symlink()]
             rw_ours, t_rw, _ = run_ours(rw_root)
-            rw_ds, t_rw_ds = (None, None) if args.no_detect_secrets_realworld else \
-                run_detect_secrets(rw_root, args.detect_secrets_timeout)
+            rw_ds, t_rw_ds, ds_note = (None, None, "") if args.no_detect_secrets_realworld else \
+                detect_secrets_realworld(rw_root, ds_version, args)
             res["realworld"] = {"files": len(files), "mb": sum(p.stat().st_size for p in files) / 1e6,
-                                "ours": review(rw_ours), "detect_secrets": rw_ds}
+                                "ours": review(rw_ours), "detect_secrets": rw_ds, "detect_secrets_run": ds_note}
             res["timings"].update(rw_ours=t_rw, rw_detect_secrets=t_rw_ds)
         print_report(res)
         print_diagnostics(res, root, args.show)
