@@ -266,3 +266,16 @@ def test_readme_configuration_examples_are_valid(tmp_path) -> None:
     assert set(from_toml.values) == set(config.SCHEMA)  # the example shows every key
     from_yaml = config.load_config(tmp_path)
     assert from_yaml.source.endswith(".crypto-key-guard.yaml") and from_yaml.section("rotation")["trading"] == 14
+
+
+def test_include_public_test_keys_from_the_file_and_the_command_line(repo) -> None:
+    from crypto_key_guard.options import prepare
+    from crypto_key_guard.scan_command import build_parser
+
+    def scanner_flag(*argv: str) -> bool:
+        return prepare(build_parser().parse_args(list(argv))).scanner.include_public_test_keys
+
+    assert scanner_flag() is False
+    assert scanner_flag("--include-public-test-keys") is True
+    (repo / ".crypto-key-guard.yaml").write_text("include_public_test_keys: true\n")
+    assert scanner_flag() is True
