@@ -211,3 +211,10 @@ def test_ignore_file_location_from_the_configuration(repo) -> None:
     assert ignore(["add", "--yes"]) == 0
     assert (repo / "security" / "accepted.txt").exists() and not (repo / IGNORE).exists()
     assert scan([]) == 0
+
+
+def test_add_records_only_what_scan_would_report(repo, fake) -> None:
+    (repo / "app.py").write_text(f'api_key = "{fake("{alnum:32}")}"\n')  # generic: severity high
+    assert ignore(["add", "--yes", "--min-severity", "critical"]) == 0
+    assert {line.split(":")[0] for line in entries(repo)} == {"binance-api-credential", "kraken-api-key"}
+    assert scan(["--min-severity", "critical"]) == 0 and scan([]) == 1

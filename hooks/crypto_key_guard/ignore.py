@@ -17,19 +17,21 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__)
     sub = parser.add_subparsers(dest="action", required=True)
     add = sub.add_parser("add", help="scan like `scan` and record every current finding as accepted")
-    add.add_argument("paths", nargs="*", default=[])
+    add.add_argument("paths", nargs="*", default=[], help="files or directories, as for `scan` (default: .)")
     add.add_argument("--yes", action="store_true", help="do not ask (required when not on a terminal)")
     add.add_argument("--with-path", action="store_true", help="limit each entry to the file it was found in")
     add.add_argument("--note", default="", help="a note written after each entry (why it is accepted)")
     add_rule_options(add)
     check = sub.add_parser("check", help="list entries that no longer match any finding (exit 1 if any)")
-    check.add_argument("paths", nargs="*", default=[])
+    check.add_argument("paths", nargs="*", default=[],
+                       help="what to scan for matches (default: .; an entry for a file outside them looks stale)")
     add_rule_options(check)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from .engine import SEVERITY_ORDER
     from .fsutil import atomic_write
     from .ignorefile import HEADER, render_entries, unused_entries
     from .scan_command import _scan as scan_roots  # the same roots, names and excludes as `scan`
@@ -52,7 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{ignore_path}: every entry ({len(session.ignore)}) still matches a finding")
         return EXIT_FINDINGS if stale else EXIT_CLEAN
 
-    new = [(f, path) for f, path in found if not any(e.matches(f, path) for e in session.ignore)]
+    # what `scan` would report: at or above the severity threshold, not accepted yet
+    new = [(f, path) for f, path in found
+           if SEVERITY_ORDER[f.severity] >= SEVERITY_ORDER[session.min_severity]
+           and not any(e.matches(f, path) for e in session.ignore)]
     # one entry per secret (per file with --with-path): the fingerprint, not the place, is what is accepted
     unique = list({(f.rule, f.fingerprint, path if args.with_path else ""): (f, path) for f, path in new}.values())
     if not unique:
