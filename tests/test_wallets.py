@@ -237,3 +237,15 @@ def test_scanner_never_raises_on_wallet_shaped_noise(parts: list[str]) -> None:
         findings, _how = Scanner(include_public_test_keys=True).scan_content(data, "fuzz.env")
         for f in findings:
             assert "\u2026" in f.redacted
+
+
+def test_solana_base58_secret_keys_and_signatures(scan, fake) -> None:
+    key = fake("{solana_keypair:base58}")
+    files = {
+        ".env": f"RPC_URL=https://api.mainnet-beta.solana.com\nSOLANA_PRIVATE_KEY={key}\n",
+        "payer.ts": f"const payer = Keypair.fromSecretKey(\n  bs58.decode('{fake('{solana_keypair:base58}')}'),\n);\n",
+        # transaction signatures are 64 bytes in base58 too; a bad pair under a key name is not a keypair
+        "txs.json": json.dumps({"signatures": [fake("{solana_keypair:base58}") for _ in range(3)],
+                                "secretKey": fake("{solana_keypair:bad,base58}")}),
+    }
+    assert sorted(found(scan(files), "solana")) == [(".env", 2), ("payer.ts", 2)]

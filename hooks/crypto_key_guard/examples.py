@@ -166,11 +166,16 @@ def fake_secp_overflow(rng: random.Random, _arg: Optional[str]) -> str:
 @generator("solana_keypair")
 def fake_solana_keypair(rng: random.Random, arg: Optional[str]) -> str:
     """{solana_keypair}: [seed..., public key...] as written by solana-keygen (a real Ed25519 pair).
-    {solana_keypair:pretty} one number per line; {solana_keypair:bad} a public half that does not match."""
+    {solana_keypair:pretty} one number per line; {solana_keypair:base58} as wallets export it;
+    {solana_keypair:bad} a public half that does not match."""
     from .checksums import ed25519_public_key
 
     seed = _random_bytes(rng, 32)
     public = _random_bytes(rng, 32) if arg and "bad" in arg else ed25519_public_key(seed)
+    if arg and "base58" in arg:
+        from .checksums import b58encode
+
+        return b58encode(seed + public)
     numbers = [str(b) for b in seed + public]
     if arg and "pretty" in arg:
         return "[\n  " + ",\n  ".join(numbers) + "\n]"

@@ -150,6 +150,15 @@ def is_solana_keypair(c: Candidate) -> bool:
     return checksums.is_solana_keypair(int(n) for n in _INTEGER.findall(c.value))
 
 
+@validator("solana_base58_keypair")
+def is_solana_base58_keypair(c: Candidate) -> bool:
+    """Base58 of 64 bytes (a Phantom/Solflare export) that is a real Ed25519 keypair."""
+    from . import checksums
+
+    raw = checksums.b58decode(c.value)
+    return raw is not None and len(raw) == 64 and checksums.is_solana_keypair(raw)
+
+
 _ENV_NAME = re.compile(r"^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.]*)[ \t]*=")
 _ENV_FILE = re.compile(r"(?i)(?:^|[/\\])(?:\.env(?:\.[^/\\]*)?|[^/\\]*\.env|\.envrc)$")
 _PUBLIC_NAME_TOKENS = frozenset((
