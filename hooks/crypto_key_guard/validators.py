@@ -198,8 +198,8 @@ _CONFIG_PATH = re.compile(
 _ENV_LINE = re.compile(r"^(?:[ \t]*export[ \t]+)?[A-Za-z_][A-Za-z0-9_]*=\S")
 _SOURCE_PATH = re.compile(r"(?i)\.(?:py|pyi|ipynb|js|mjs|cjs|jsx|ts|tsx|vue|go|rs|java|kt|rb|php|cs|c|cc|cpp|h|"
                           r"swift|scala|md|rst|txt|html)$")
-# quoted, but a name rather than a secret: additional_fields, settings.passphrase, OKX_PASSPHRASE
-_CODE_NAME = re.compile(r"^(?:[a-z]+(?:[_.][a-z]+)+|[A-Z]+(?:_[A-Z]+)+)$")
+# quoted, but a name rather than a secret: additional_fields, settings.passphrase, okx-api-key, OKX_PASSPHRASE
+_CODE_NAME = re.compile(r"^(?:[a-z]+(?:[_.-][a-z]+)+|[A-Z]+(?:_[A-Z]+)+)$")
 
 
 @validator("literal_value")
