@@ -156,7 +156,7 @@ def match(corpus: quality_corpus.Corpus, findings: list[dict], specific_rules: s
                 continue
             used.add(hit)
             row["found"] += 1
-            row["specific"] += pool[hit]["rule"] in specific_rules
+            row["specific"] += _names_kind(lab.kind, pool[hit], specific_rules)
         extra += [f for i, f in enumerate(pool) if i not in used]
     fps: dict[str, dict] = {neg: {"files": 0, "findings": 0, "files_flagged": 0} for neg in set(negatives.values())}
     fp_list: list[dict] = []
@@ -168,6 +168,16 @@ def match(corpus: quality_corpus.Corpus, findings: list[dict], specific_rules: s
             fps[neg]["files_flagged"] += 1
             fp_list += [dict(f, negative=neg) for f in found]
     return {"recall": dict(recall), "misses": misses, "fp": fps, "fp_list": fp_list, "extra": extra}
+
+
+def _names_kind(kind: str, finding: dict, specific_rules: set[str]) -> bool:
+    """Found by a rule for this kind: for an exchange's key, a rule naming that exchange."""
+    if finding["rule"] not in specific_rules:
+        return False
+    if "/" not in kind:
+        return True
+    venue = kind.split("/")[0].split()[0].split(".")[0].lower()     # "Coinbase legacy" -> coinbase, Gate.io -> gate
+    return venue in (finding.get("exchange") or finding["rule"]).lower()
 
 
 def totals(recall: dict) -> tuple[int, int]:
@@ -202,8 +212,8 @@ def print_report(res: dict, out=sys.stdout) -> None:
     p(f"Quality benchmark — {res['date']}, {res['machine']}; seed {res['seed']}, {res['per_kind']} samples per kind; "
       f"crypto-key-guard {res['version']}, detect-secrets {res['detect_secrets_version']}.")
     p()
-    p("Recall on the generated corpus (planted secrets found; *specific* = found by a rule that names the kind, "
-      "not only by a generic credential rule):")
+    p("Recall on the generated corpus (planted secrets found; *specific* = found by a rule for that kind — for an "
+      "exchange, one that names the right exchange — not only by a generic credential rule):")
     p()
     p("| kind | samples | crypto-key-guard | specific | detect-secrets |")
     p("|---|---:|---:|---:|---:|")
