@@ -75,7 +75,10 @@ def tree_files(root: str) -> Iterator[Item]:
         listing = git_output(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."], cwd=root)
         names = sorted({n.decode("utf-8", "surrogateescape") for n in listing.split(b"\0") if n})
         for name in names:
-            yield _file_item(name, str(root_path / name))
+            item = _file_item(name, str(root_path / name))
+            if item.error and item.skip == "no such file":  # tracked, deleted in the work tree, not staged yet
+                item = Item(name, None, "deleted in the work tree (not scanned)")
+            yield item
         return
     if root_path.is_file() or root_path.is_symlink():
         yield _file_item(root_path.name, str(root_path))
