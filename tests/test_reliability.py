@@ -349,3 +349,13 @@ def test_huge_file_memory_is_bounded_and_the_key_is_found(fake) -> None:
     assert how == "utf-8" and len(findings) == 1
     assert findings[0].line == (16 << 20) // filler_len + 1
     assert peak < 40 << 20, f"peak {peak >> 20} MiB for a 32 MiB file scanned in 4 MiB windows"
+
+
+def test_tracked_file_deleted_in_the_work_tree_is_a_note(git_repo, fake) -> None:
+    (git_repo / "a.py").write_text("x = 1\n")
+    (git_repo / "b.py").write_text(secret_line(fake)[1] + "\n")
+    git(git_repo, "add", "-A")
+    (git_repo / "a.py").unlink()  # deleted, deletion not staged: git ls-files still lists it
+    r = cli("scan", ".", cwd=git_repo)
+    assert r.returncode == 1 and "b.py:1:" in r.stdout
+    assert "a.py: deleted in the work tree" in r.stderr and "Traceback" not in r.stderr
