@@ -34,11 +34,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import quality_corpus  # noqa: E402
-from corpus import CACHE, PINNED, real_world_corpus  # noqa: E402
+try:
+    import quality_corpus
+    from corpus import CACHE, PINNED, real_world_corpus
 
-from crypto_key_guard.findings import redact  # noqa: E402
-from crypto_key_guard.rules import default_rules  # noqa: E402
+    from crypto_key_guard.findings import redact
+    from crypto_key_guard.rules import default_rules
+except ImportError as exc:  # run outside the project's environment
+    raise SystemExit(f"bench/quality.py: {exc.name} is missing; install the project with its test extras first: "
+                     "pip install '.[test]'") from None
 
 # Real-world findings a reviewer has looked at (pinned versions, so file and line are stable): why each is
 # acceptable. A finding missing from this table is printed as UNREVIEWED.

@@ -13,8 +13,8 @@ import yaml
 from conftest import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT / "bench"))
-quality_corpus = pytest.importorskip("quality_corpus")
-quality = pytest.importorskip("quality")
+import quality  # noqa: E402
+import quality_corpus  # noqa: E402
 
 
 @pytest.fixture(scope="module")
