@@ -195,7 +195,8 @@ def is_private_key_env_name(c: Candidate) -> bool:
 _CONFIG_PATH = re.compile(
     r"(?i)(?:^|[/\\])(?:\.env[^/\\]*|\.envrc|[^/\\]*\.(?:env|ya?ml|toml|ini|cfg|conf|properties|sh|bash|zsh)"
     r"|Dockerfile[^/\\]*|[^/\\]*\.dockerfile)$")
-_ENV_LINE = re.compile(r"^(?:[ \t]*export[ \t]+)?[A-Za-z_][A-Za-z0-9_]*=\S")
+# NAME=value: a .env or shell line, also as a JSON string (a notebook printing its environment)
+_ENV_LINE = re.compile(r"^(?:[ \t]*export[ \t]+|[ \t]*\")?[A-Za-z_][A-Za-z0-9_]*=\S")
 _SOURCE_PATH = re.compile(r"(?i)\.(?:py|pyi|ipynb|js|mjs|cjs|jsx|ts|tsx|vue|go|rs|java|kt|rb|php|cs|c|cc|cpp|h|"
                           r"swift|scala|md|rst|txt|html)$")
 # quoted, but a name rather than a secret: additional_fields, settings.passphrase, okx-api-key, OKX_PASSPHRASE
