@@ -150,11 +150,22 @@ def match(corpus: quality_corpus.Corpus, findings: list[dict], specific_rules: s
     for file, labels in labels_by_file.items():
         pool = sorted(by_file.get(file, []), key=lambda f: f["line"])
         used: set[int] = set()
-        # narrow spans first, so a one-line label is not starved by a multi-line one around it
-        for lab in sorted(labels, key=lambda lab: (lab.end - lab.start, lab.start)):
+        # a finding that starts exactly where a planted value starts belongs to it (two values on one line)
+        exact: dict[int, int] = {}
+        for li, lab in enumerate(labels):
+            i = next((i for i, f in enumerate(pool) if i not in used and lab.column
+                      and (f["line"], f.get("column")) == (lab.start, lab.column)), None)
+            if i is not None:
+                exact[li] = i
+                used.add(i)
+        # then by line span, narrow spans first, so a one-line label is not starved by a multi-line one
+        for li, lab in sorted(enumerate(labels), key=lambda x: (x[1].end - x[1].start, x[1].start)):
             row = recall[lab.kind]
             row["samples"] += 1
-            hit = next((i for i, f in enumerate(pool) if i not in used and lab.start <= f["line"] <= lab.end), None)
+            hit = exact.get(li)
+            if hit is None:
+                hit = next((i for i, f in enumerate(pool) if i not in used and lab.start <= f["line"] <= lab.end),
+                           None)
             if hit is None:
                 misses.append({"kind": lab.kind, "layout": lab.layout, "file": file, "line": lab.start})
                 continue

@@ -31,6 +31,7 @@ class Label:
     kind: str           # positive kind ("Binance/secret", "bip39-mnemonic") or negative type ("env-read")
     positive: bool
     layout: str
+    column: int = 0     # 1-based column where a one-line value starts (0: unknown); tells apart two on a line
 
 
 class Doc:
@@ -38,13 +39,15 @@ class Doc:
 
     def __init__(self) -> None:
         self.lines: List[str] = []
-        self.marks: List[Tuple[int, int, str]] = []   # (start, end) 1-based, kind
+        self.marks: List[Tuple[int, int, str, str]] = []   # (start, end) 1-based, kind, value's first characters
 
-    def add(self, text: str, *kinds: str) -> None:
+    def add(self, text: str, *kinds) -> None:
+        """Append text; each kind is a label kind, or (kind, the value's first characters) to locate it."""
         start = len(self.lines) + 1
         self.lines.extend(text.split("\n"))
         for kind in kinds:
-            self.marks.append((start, len(self.lines), kind))
+            kind, needle = (kind, "") if isinstance(kind, str) else kind
+            self.marks.append((start, len(self.lines), kind, needle))
 
     def text(self) -> str:
         return "\n".join(self.lines) + "\n"
@@ -264,8 +267,8 @@ class Entry:
         return (self.raw_code or {}).get(lang)
 
 
-def _kinds(e: Entry) -> Tuple[str, ...]:
-    return (e.kind,) if e.kind else ()
+def _kinds(e: Entry) -> tuple:
+    return ((e.kind, flat(e.value)[:10]),) if e.kind else ()
 
 
 def _ind(rng: random.Random) -> str:
@@ -653,8 +656,8 @@ def _json_lines(d: Doc, src: Doc, indent: str) -> None:
     n = len(src.lines)
     for i, line in enumerate(src.lines):
         d.lines.append(indent + json.dumps(line + ("\n" if i < n - 1 else "")) + ("," if i < n - 1 else ""))
-    for start, end, kind in src.marks:
-        d.marks.append((base + start, base + end, kind))
+    for start, end, kind, needle in src.marks:
+        d.marks.append((base + start, base + end, kind, needle))
 
 
 CONTAINERS: Dict[str, Callable] = {
@@ -1374,8 +1377,9 @@ def _write(corpus: Corpus, counter: List[int], name: str, doc: Doc, layout: str,
     if negative:
         corpus.labels.append(Label(rel, 1, len(doc.lines), negative, False, layout))
     else:
-        for start, end, kind in doc.marks:
-            corpus.labels.append(Label(rel, start, end, kind, True, layout))
+        for start, end, kind, needle in doc.marks:
+            column = doc.lines[start - 1].find(needle) + 1 if needle and start == end else 0
+            corpus.labels.append(Label(rel, start, end, kind, True, layout, column))
 
 
 def generate(root: Path | str, seed: int = 1, per_kind: int = 40, per_negative: int | None = None,
@@ -1393,7 +1397,7 @@ def generate(root: Path | str, seed: int = 1, per_kind: int = 40, per_negative: 
         while min(made.values()) < per_kind:     # some files hold only part of a key set
             layout, name, doc = gen_exchange(rng, ex)
             _write(corpus, counter, name, doc, layout, None)
-            for _start, _end, kind in doc.marks:
+            for _start, _end, kind, _needle in doc.marks:
                 made[kind.split("/", 1)[1]] += 1
     for kind, make in OTHER_POSITIVES.items():
         for _ in range(per_kind):

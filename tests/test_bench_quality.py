@@ -90,3 +90,18 @@ def test_match_counts_recall_and_false_positives(corpus) -> None:
 def test_labels_file_round_trips(corpus, tmp_path) -> None:
     quality_corpus.write_labels(corpus, tmp_path / "labels.json")
     assert len(json.loads((tmp_path / "labels.json").read_text())) == len(corpus.labels)
+
+
+def test_two_values_on_one_line_are_told_apart_by_column(tmp_path) -> None:
+    Label = quality_corpus.Label
+    corpus = quality_corpus.Corpus(tmp_path, labels=[Label("f.py", 3, 3, "X/key", True, "inline", column=12),
+                                                     Label("f.py", 3, 3, "X/secret", True, "inline", column=40)])
+    result = quality.match(corpus, [{"file": "f.py", "line": 3, "column": 40, "rule": "r"}], specific_rules=set())
+    assert result["recall"]["X/secret"]["found"] == 1
+    assert result["recall"]["X/key"]["found"] == 0
+    assert result["misses"] == [{"kind": "X/key", "layout": "inline", "file": "f.py", "line": 3}]
+
+
+def test_single_line_labels_know_their_column(corpus) -> None:
+    located = [lab for lab in corpus.positives() if lab.start == lab.end]
+    assert located and sum(lab.column > 0 for lab in located) > 0.9 * len(located)
