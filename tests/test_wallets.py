@@ -249,3 +249,18 @@ def test_solana_base58_secret_keys_and_signatures(scan, fake) -> None:
                                 "secretKey": fake("{solana_keypair:bad,base58}")}),
     }
     assert sorted(found(scan(files), "solana")) == [(".env", 2), ("payer.ts", 2)]
+
+
+def test_every_wallet_rule_has_its_fields() -> None:
+    rules = yaml.safe_load((builtin_patterns_dir() / "wallets.yaml").read_text())["rules"]
+    keywordless = set()
+    for rule in rules:
+        assert rule["kind"] == "wallet" and rule["family"] and rule["ref"].startswith("https://"), rule["id"]
+        assert rule["severity"] == "critical" and rule["confidence"] == "high" and rule["remediation"], rule["id"]
+        assert rule["validators"], f"{rule['id']}: a wallet rule is decided by a checksum or range validator"
+        if not rule.get("keywords"):
+            keywordless.add(rule["id"])
+    # these can appear with no word around them (a seed.txt, an id.json, a bare WIF, a .env line, a bare token)
+    assert keywordless == {"bip39-mnemonic", "bip39-mnemonic-multiline", "bitcoin-wif-private-key",
+                           "ethereum-private-key-env", "solana-keypair"}
+    assert all("move" in r["remediation"].lower() or "sweep" in r["remediation"].lower() for r in rules)

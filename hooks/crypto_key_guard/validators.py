@@ -103,7 +103,7 @@ def is_bip39_mnemonic(c: Candidate) -> bool:
     checksum fail; so does a strictly ascending run (a dump of the word list itself)."""
     from .checksums import bip39_checksum_ok, bip39_index
 
-    words = _LOWER_WORD.findall(c.value)
+    words = _LOWER_WORD.findall(c.value.replace("\\n", " "))  # JSON-escaped newlines separate words too
     index = bip39_index()
     # a label the regex caught at either end ("mnemonic abandon ...") is not part of the phrase
     while words and words[0] not in index:
