@@ -311,6 +311,26 @@ def print_diagnostics(res: dict, corpus_root: Path, limit: int, out=sys.stderr) 
                   f"{_redacted_line(corpus_root / f['file'], f['line'])}", file=out)
 
 
+README_MARKER = "<!-- quality-table -->"
+
+
+def update_readme(res: dict, readme: Path) -> None:
+    """Replace what follows the marker in the Quality benchmark section, up to the next section."""
+    import io
+
+    text = readme.read_text(encoding="utf-8")
+    start = text.find(README_MARKER)
+    if start < 0:
+        raise SystemExit(f"{readme}: no {README_MARKER} marker in the Quality benchmark section")
+    end = text.find("\n## ", start)
+    report = io.StringIO()
+    print_report(res, report)
+    block = (f"{README_MARKER}\nLatest run (`python bench/quality.py --update-readme`, seed {res['seed']}, "
+             f"{res['per_kind']} samples per kind):\n\n{report.getvalue().strip()}\n")
+    readme.write_text(text[:start] + block + (text[end:] if end >= 0 else ""), encoding="utf-8")
+    print(f"updated {readme}", file=sys.stderr)
+
+
 # --- main ----------------------------------------------------------------------------------------------------
 def review(findings: list[dict]) -> list[dict]:
     rows = []
@@ -345,6 +365,8 @@ def main(argv=None) -> int:
                         help="re-run detect-secrets on the real-world corpus instead of using its cached result")
     parser.add_argument("--detect-secrets-timeout", type=float, default=3600, metavar="SECONDS",
                         help="stop detect-secrets on the real-world corpus after this long (default 3600)")
+    parser.add_argument("--update-readme", action="store_true",
+                        help="also put the report into README.md's Quality benchmark section")
     parser.add_argument("--keep", metavar="DIR", help="write the generated corpus and its labels here and keep them")
     parser.add_argument("--show", type=int, default=60, help="misses and false positives to list on stderr")
     args = parser.parse_args(argv)
@@ -383,6 +405,8 @@ def main(argv=None) -> int:
             res["timings"].update(rw_ours=t_rw, rw_detect_secrets=t_rw_ds)
         print_report(res)
         print_diagnostics(res, root, args.show)
+        if args.update_readme:
+            update_readme(res, HERE.parent / "README.md")
     if args.json:
         slim = json.loads(json.dumps(res))
         if slim.get("realworld", {}).get("detect_secrets"):   # per-plugin counts, not thousands of rows

@@ -105,3 +105,17 @@ def test_two_values_on_one_line_are_told_apart_by_column(tmp_path) -> None:
 def test_single_line_labels_know_their_column(corpus) -> None:
     located = [lab for lab in corpus.positives() if lab.start == lab.end]
     assert located and sum(lab.column > 0 for lab in located) > 0.9 * len(located)
+
+
+def test_report_goes_into_the_readme_section(corpus, tmp_path) -> None:
+    hits = [{"file": lab.file, "line": lab.start, "column": lab.column, "rule": "r"} for lab in corpus.positives()]
+    res = {"date": "2026-01-01", "machine": "test", "seed": 7, "per_kind": 2, "version": "x", "detect_secrets_version": "y",
+           "dev": {"files": corpus.files, "ours": quality.match(corpus, hits, {"r"}),
+                   "detect_secrets": quality.match(corpus, [], set())},
+           "timings": {"dev_ours": 1.0, "dev_detect_secrets": 2.0}}
+    readme = tmp_path / "README.md"
+    readme.write_text("# x\n\n## Quality benchmark\n\nintro\n\n<!-- quality-table -->\nold table\n\n## Next\nkept\n")
+    quality.update_readme(res, readme)
+    text = readme.read_text()
+    assert "old table" not in text and text.endswith("\n## Next\nkept\n")
+    assert "| **all** |" in text and "100.0%" in text and "intro" in text
