@@ -204,7 +204,7 @@ def pct(n: int, d: int) -> str:
     return f"{100.0 * n / d:.1f}%" if d else "-"
 
 
-_LONG_TOKEN = re.compile(r"[A-Za-z0-9+/=_.:-]{12,}")
+_LONG_TOKEN = re.compile(r"""[^\s"'`,;(){}\[\]<>]{8,}""")
 
 
 def _redacted_line(path: Path, line: int) -> str:
