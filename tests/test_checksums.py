@@ -179,7 +179,8 @@ def test_extended_private_keys(prefix: str, key: bytes, chain: bytes, depth: int
 
 
 def test_extended_key_master_must_have_no_parent() -> None:
-    text = ref_extended(EXTENDED_PRIVATE_VERSIONS["xprv"], 0, b"\1\2\3\4", 0, bytes(32), b"\0" + (5).to_bytes(32, "big"))
+    key_data = b"\0" + (5).to_bytes(32, "big")
+    text = ref_extended(EXTENDED_PRIVATE_VERSIONS["xprv"], 0, b"\1\2\3\4", 0, bytes(32), key_data)
     assert not is_extended_private_key(text)
 
 

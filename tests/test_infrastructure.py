@@ -11,7 +11,8 @@ import yaml
 from crypto_key_guard.crypto_key_patterns import main
 from crypto_key_guard.rules import builtin_patterns_dir
 
-INFRA_RULES = {r["id"]: r for r in yaml.safe_load((builtin_patterns_dir() / "infrastructure.yaml").read_text())["rules"]}
+INFRA_RULES = {r["id"]: r
+               for r in yaml.safe_load((builtin_patterns_dir() / "infrastructure.yaml").read_text())["rules"]}
 
 
 @pytest.fixture
@@ -31,9 +32,11 @@ def scan(tmp_path: Path, capsys, monkeypatch):
 TELEGRAM = "7{digits:9}:AA{b64url:33}"
 POSITIVES = [
     # Telegram: on any line, not only a line that is nothing but the token
-    ("config.json", '{\n  "telegram": {\n    "enabled": true,\n    "token": "' + TELEGRAM + '",\n    "chat_id": "{digits:9}"\n  }\n}\n',
+    ("config.json", '{\n  "telegram": {\n    "enabled": true,\n    "token": "' + TELEGRAM + '",\n'
+                    '    "chat_id": "{digits:9}"\n  }\n}\n',
      [("telegram-bot-token", 4)]),
-    ("notify.py", 'import requests\nrequests.post(f"https://api.telegram.org/bot' + TELEGRAM + '/sendMessage", json=msg)\n',
+    ("notify.py", 'import requests\n'
+                  'requests.post(f"https://api.telegram.org/bot' + TELEGRAM + '/sendMessage", json=msg)\n',
      [("telegram-bot-token", 2)]),
     (".env", "FREQTRADE__TELEGRAM__TOKEN=" + TELEGRAM + "\nFREQTRADE__TELEGRAM__CHAT_ID={digits:9}\n",
      [("telegram-bot-token", 1)]),
@@ -50,20 +53,23 @@ POSITIVES = [
     ("ipfs.ts", "// infura ipfs\nconst auth = { projectId: '{hex:32}', projectSecret: '{hex:32}' };\n",
      [("infura-credential", 2), ("infura-credential", 2)]),
     # Alchemy
-    ("rpc.ts", "export const RPC = 'https://eth-mainnet.g.alchemy.com/v2/{b64url:32}';\n", [("alchemy-endpoint-url", 1)]),
+    ("rpc.ts", "export const RPC = 'https://eth-mainnet.g.alchemy.com/v2/{b64url:32}';\n",
+     [("alchemy-endpoint-url", 1)]),
     ("settings.yaml", "alchemy:\n  api_key: {alnum:32}\n", [("alchemy-credential", 2)]),
     (".env", "ALCHEMY_API_KEY={b64url:32}\n", [("alchemy-credential", 1)]),
     # QuickNode
     ("chain.py", 'RPC = "https://{lower:7}-{lower:5}.bsc.quiknode.pro/{hex:40}/"\n', [("quicknode-endpoint-url", 1)]),
     # Etherscan family
-    ("hardhat.config.ts", "etherscan: {\n  apiKey: {\n    mainnet: '{upalnum:34}',\n    bsc: '{upalnum:34}',\n  },\n},\n",
+    ("hardhat.config.ts",
+     "etherscan: {\n  apiKey: {\n    mainnet: '{upalnum:34}',\n    bsc: '{upalnum:34}',\n  },\n},\n",
      [("etherscan-api-key", 3), ("etherscan-api-key", 4)]),
     ("explorer.py", 'URL = "https://api.bscscan.com/api?module=account&action=txlist&apikey={upalnum:34}"\n',
      [("etherscan-api-key", 1)]),
     (".env", "POLYGONSCAN_API_KEY={upalnum:34}\n", [("etherscan-api-key", 1)]),
     # Moralis
     ("moralis.js", 'await Moralis.start({\n  apiKey: "{alnum:64}",\n});\n', [("moralis-api-key", 2)]),
-    ("nft.py", '# moralis web3 api\nHEADERS = {"accept": "application/json", "X-API-Key": "eyJ{b64url:36}.eyJ{b64url:150}.{b64url:43}"}\n',
+    ("nft.py", '# moralis web3 api\n'
+               'HEADERS = {"accept": "application/json", "X-API-Key": "eyJ{b64url:36}.eyJ{b64url:150}.{b64url:43}"}\n',
      [("moralis-api-key", 2)]),
 ]
 

@@ -62,7 +62,8 @@ MNEMONIC_FILES = [
     ("settings.yaml", "wallet:\n  derivation: m/44'/60'/0'/0\n  mnemonic: {mnemonic:21}\n", 3),
     ("folded.yaml", "wallet:\n  mnemonic: >\n    {mnemonic:24,wrap}\n", 3),
     ("hardhat.config.js", "module.exports = {\n  networks: {\n    goerli: {\n      url: RPC,\n"
-                          "      accounts: { mnemonic: \"{mnemonic:12}\", path: \"m/44'/60'/0'/0\" },\n    },\n  },\n};\n", 5),
+                          "      accounts: { mnemonic: \"{mnemonic:12}\", path: \"m/44'/60'/0'/0\" },\n"
+                          "    },\n  },\n};\n", 5),
     ("truffle-config.js", "const HDWalletProvider = require('@truffle/hdwallet-provider');\n"
                           "const mnemonic = '{mnemonic:12}';\n", 2),
     ("bot.py", "import os\n\nWORDS = [{mnemonic:12,json}]\n", 3),
@@ -162,16 +163,19 @@ def test_digests_hashes_and_public_data_are_not_keys(scan, fake) -> None:
     h = lambda: fake("{eth_key}")  # noqa: E731 - a value of exactly a key's shape and range
     files = {
         "requirements.txt": f"requests==2.31.0 \\\n    --hash=sha256:{h()} \\\n    --hash=sha256:{h()}\n",
-        "poetry.lock": f'[[package]]\nname = "idna"\nfiles = [\n    {{file = "idna-3.4.tar.gz", hash = "sha256:{h()}"}},\n]\n',
+        "poetry.lock": (f'[[package]]\nname = "idna"\nfiles = [\n'
+                        f'    {{file = "idna-3.4.tar.gz", hash = "sha256:{h()}"}},\n]\n'),
         "SHA256SUMS": f"{h()}  crypto-key-guard-0.1.0.tar.gz\n{h()}  crypto_key_guard-0.1.0-py3-none-any.whl\n",
         "checksums.txt": f"sha256sum: {h()}\nSHA256 (app.zip) = {h()}\n",
         "Cargo.lock": f'[[package]]\nname = "libc"\nchecksum = "{h()}"\n',
-        "yarn.lock": f'"left-pad@^1.3.0":\n  version "1.3.0"\n  resolved "https://registry.yarnpkg.com/left-pad/-/left-pad-1.3.0.tgz#{h()}"\n',
+        "yarn.lock": (f'"left-pad@^1.3.0":\n  version "1.3.0"\n'
+                      f'  resolved "https://registry.yarnpkg.com/left-pad/-/left-pad-1.3.0.tgz#{h()}"\n'),
         "tx.py": (f'tx_hash = "0x{h()}"\nreceipt = w3.eth.wait_for_transaction_receipt("0x{h()}")\n'
                   f'BLOCK_HASH = "0x{h()}"\nprint("https://etherscan.io/tx/0x{h()}")\n'),
         "rpc.json": f'{{"hash": "0x{h()}", "blockHash": "0x{h()}", "transactionHash": "0x{h()}", '
                     f'"topics": ["0x{h()}"], "stateRoot": "0x{h()}"}}\n',
-        "links.md": f"See [the transfer](https://etherscan.io/tx/0x{h()}) in block https://etherscan.io/block/0x{h()}\n",
+        "links.md": (f"See [the transfer](https://etherscan.io/tx/0x{h()}) in block "
+                     f"https://etherscan.io/block/0x{h()}\n"),
         "git.log": f"commit {fake('{hex:40}')}\nMerge: {fake('{hex:7}')}\n    squash {h()}\n",
         "build.sh": f"RELEASE_SHA={h()}\nIMAGE_DIGEST=sha256:{h()}\nCACHE_KEY={h()}\n",
         ".env": f"GENESIS_HASH=0x{h()}\nPOOL_ID=0x{h()}\nPUBLIC_KEY={h()}\n",
@@ -261,6 +265,17 @@ def test_every_wallet_rule_has_its_fields() -> None:
         if not rule.get("keywords"):
             keywordless.add(rule["id"])
     # these can appear with no word around them (a seed.txt, an id.json, a bare WIF, a .env line, a bare token)
-    assert keywordless == {"bip39-mnemonic", "bip39-mnemonic-multiline", "bitcoin-wif-private-key",
-                           "ethereum-private-key-env", "solana-keypair"}
+    assert keywordless == {"bip39-mnemonic", "bip39-mnemonic-lines", "bip39-mnemonic-multiline",
+                           "bitcoin-wif-private-key", "ethereum-private-key-env", "solana-keypair"}
     assert all("move" in r["remediation"].lower() or "sweep" in r["remediation"].lower() for r in rules)
+
+
+def test_a_label_line_above_a_phrase_does_not_move_the_finding(scan, fake) -> None:
+    files = {
+        "backup.txt": fake("# wallet backup\n{mnemonic:12}\n"),
+        "seed.txt": fake("mnemonic\n{mnemonic:24}\nwallet\n"),
+        "lines.txt": fake("seed backup\n{mnemonic:12,lines}\n"),
+    }
+    findings = scan(files)
+    assert sorted(found(findings, "bip39")) == [("backup.txt", 2), ("lines.txt", 2), ("seed.txt", 2)]
+    assert all(f["redacted"].endswith(("(12 words)", "(24 words)")) for f in findings)

@@ -68,7 +68,8 @@ def derive(seed: bytes, path: list[int]) -> list[tuple[int, bytes, int, int, byt
 
 def xprv(node) -> str:
     depth, parent, index, k, c = node
-    return encode_extended_key(EXTENDED_PRIVATE_VERSIONS["xprv"], depth, parent, index, c, b"\0" + k.to_bytes(32, "big"))
+    key_data = b"\0" + k.to_bytes(32, "big")
+    return encode_extended_key(EXTENDED_PRIVATE_VERSIONS["xprv"], depth, parent, index, c, key_data)
 
 
 def bip39_seed(phrase: str) -> bytes:
@@ -159,3 +160,15 @@ def test_the_public_key_file_holds_only_digests() -> None:
     assert len(set(entries)) == len(entries)
     body = "\n".join(line for line in text.splitlines() if line.startswith("  - "))
     assert Scanner(include_public_test_keys=True).scan_bytes(body.encode()) == []
+
+
+def test_a_public_phrase_followed_by_a_key_on_the_next_line_is_still_public(write_files, capsys) -> None:
+    compose = ("services:\n  bot:\n    environment:\n"
+               f"      - HD_MNEMONIC={HARDHAT_MNEMONIC}\n    volumes:\n      - ./user_data:/data\n")
+    names = write_files({"docker-compose.yml": compose, "seed.txt": "\n".join(HARDHAT_MNEMONIC.split()) + "\n"})
+    assert main(["--format", "json", *names]) == 0
+    capsys.readouterr()
+    assert main(["--format", "json", "--include-public-test-keys", *names]) == 1
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert [(f["file"], f["line"], f["redacted"][-10:]) for f in findings] == [
+        ("docker-compose.yml", 4, "(12 words)"), ("seed.txt", 1, "(12 words)")]

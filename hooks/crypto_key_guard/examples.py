@@ -87,7 +87,8 @@ def _secp256k1_key(rng: random.Random) -> bytes:
 def fake_mnemonic(rng: random.Random, arg: Optional[str]) -> str:
     """{mnemonic:N[,style][,badsum]}: N (12/15/18/21/24) words with a valid checksum (badsum: a wrong one).
     Styles: space (default), lines (one per line), escaped (JSON "\\n" between words), numbered ("1. a"),
-    wrap (6 words a line), comma ("a,b"), json (quoted items: "a", "b"), jsonlines (quoted items, one per line)."""
+    bullets ("a\\n  - b"), wrap (6 words a line), comma ("a,b"), json (quoted items: "a", "b"), jsonlines
+    (quoted items, one per line)."""
     from .checksums import bip39_checksum_ok, bip39_wordlist, entropy_to_mnemonic
 
     opts = [o.strip() for o in (arg or "12").split(",")]
@@ -100,6 +101,8 @@ def fake_mnemonic(rng: random.Random, arg: Optional[str]) -> str:
         return "\n".join(words)
     if "escaped" in opts:
         return "\\n".join(words)
+    if "bullets" in opts:
+        return "\n  - ".join(words)
     if "numbered" in opts:
         return "\n".join(f"{i}. {w}" for i, w in enumerate(words, 1))
     if "wrap" in opts:

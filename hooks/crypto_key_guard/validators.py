@@ -101,18 +101,42 @@ _INTEGER = re.compile(r"[0-9]+")
 def is_bip39_mnemonic(c: Candidate) -> bool:
     """12-24 English BIP39 words whose checksum verifies. An English sentence or valid words with a wrong
     checksum fail; so does a strictly ascending run (a dump of the word list itself)."""
+    return _bip39_phrase(c.value, defer_to_exact=False)
+
+
+@validator("bip39_mnemonic_wrapped")
+def is_bip39_mnemonic_wrapped(c: Candidate) -> bool:
+    """As bip39_mnemonic, for a phrase wrapped over lines. When the phrase is valid only without a label line
+    caught above or below it, and it is a one-line or a one-word-per-line phrase, the rules for those layouts
+    report it with its exact position; this one stays silent."""
+    return _bip39_phrase(c.value, defer_to_exact=True)
+
+
+def _bip39_phrase(value: str, defer_to_exact: bool) -> bool:
     from .checksums import bip39_checksum_ok, bip39_index
 
-    words = _LOWER_WORD.findall(c.value.replace("\\n", " "))  # JSON-escaped newlines separate words too
+    text = value.replace("\\n", " \n")  # JSON-escaped newlines separate words too (same length: spans hold)
+    spans = [m.span() for m in _LOWER_WORD.finditer(text)]
+    words = [text[a:b] for a, b in spans]
     index = bip39_index()
+    lo, hi = 0, len(words)
     # a label the regex caught at either end ("mnemonic abandon ...") is not part of the phrase
-    while words and words[0] not in index:
-        words.pop(0)
-    while words and words[-1] not in index:
-        words.pop()
+    while lo < hi and words[lo] not in index:
+        lo += 1
+    while hi > lo and words[hi - 1] not in index:
+        hi -= 1
     # ... nor is a label that happens to be a BIP39 word ("seed,abandon,...", "seed phrase ..."): at most two
     # leading words or one trailing word are tried away, each try a 1-in-16..256 chance for random words
-    for phrase in (words, words[1:], words[2:], words[:-1]):
+    for i, j in ((lo, hi), (lo + 1, hi), (lo + 2, hi), (lo, hi - 1)):
+        if j - i < 12:
+            continue
+        if defer_to_exact and (i, j) != (0, len(words)):
+            gaps = [text[spans[k][1]:spans[k + 1][0]] for k in range(i, j - 1)]
+            on_own_line = (i > 0 and "\n" in text[spans[i - 1][1]:spans[i][0]]) or \
+                (j < len(words) and "\n" in text[spans[j - 1][1]:spans[j][0]])
+            if on_own_line and (all("\n" not in g for g in gaps) or all("\n" in g for g in gaps)):
+                continue
+        phrase = words[i:j]
         if bip39_checksum_ok(phrase) and not all(a < b for a, b in zip(phrase, phrase[1:])):
             return True
     return False
