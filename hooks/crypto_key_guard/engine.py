@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import codecs
+import functools
+import itertools
+import os
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
@@ -73,17 +76,23 @@ class Scanner:
         self.ruleset = ruleset or default_rules()
         self.min_confidence = CONFIDENCE_ORDER[min_confidence]
         self.include_public_test_keys = include_public_test_keys
+        self._keywords: KeywordIndex | None = None
+
+    def __getstate__(self) -> dict:  # worker processes (spawn) rebuild the RE2 keyword set themselves
+        return dict(self.__dict__, _keywords=None)
+
+    def _active(self) -> KeywordIndex:
+        index, rules = self._keywords, self.ruleset.rules
+        if index is None or index.rules is not rules or index.size != len(rules):  # built once per rule list
+            index = self._keywords = KeywordIndex(
+                [r for r in rules if CONFIDENCE_ORDER[r.confidence] >= self.min_confidence], rules)
+        return index
 
     # -- matching -------------------------------------------------------------------------------------------
     def iter_matches(self, data: bytes, path: str = "") -> Iterator[RawMatch]:
         """Every accepted match in a UTF-8 buffer, best rule first where rules overlap."""
-        lowered = data.lower()
         found: list[RawMatch] = []
-        for rule in self.ruleset.rules:
-            if CONFIDENCE_ORDER[rule.confidence] < self.min_confidence:
-                continue
-            if rule.keywords and not any(k in lowered for k in rule.keywords):
-                continue
+        for rule in self._active().runnable(data):
             for m in rule.regex.finditer(data):
                 start, end = m.span(rule.group)
                 if start < 0 or end <= start:
@@ -229,6 +238,57 @@ def _line_chars_before(buf: bytes, offset: int, column_before: int) -> int:
     return column_before + len(buf[:offset].decode("utf-8", "replace"))
 
 
+class KeywordIndex:
+    """Which rules may run on a buffer: every rule's keywords looked up in one pass.
+
+    One RE2 Set over all distinct keywords replaces a search per keyword per rule (one pass over the text,
+    whatever the number of rules). The answer is exactly `keyword in data.lower()`: the Set runs in Latin-1
+    mode with ASCII letters spelled as [aA] classes and every other byte literal, because bytes.lower() folds
+    only ASCII while RE2's (?i) would also fold e.g. the Kelvin sign into k.
+    """
+
+    def __init__(self, rules: list[Rule], all_rules: list[Rule] | None = None) -> None:
+        import re2
+
+        self.rules = all_rules if all_rules is not None else rules
+        self.size = len(self.rules)
+        self.active = rules
+        self.keywords = sorted({k for r in rules for k in r.keywords})
+        ids = {k: i for i, k in enumerate(self.keywords)}
+        self.need = [frozenset(ids[k] for k in r.keywords) for r in rules]
+        self._set = None
+        self._sentinel = -1
+        if self.keywords:
+            options = re2.Options()
+            options.encoding = re2.Options.Encoding.LATIN1
+            options.max_mem = 64 << 20
+            options.log_errors = False
+            kwset = re2.Set.SearchSet(options)
+            for k in self.keywords:
+                kwset.Add(b"".join(b"[%c%c]" % (c - 32, c) if 97 <= c <= 122 else re2.escape(bytes([c])) for c in k))
+            # matches everywhere: missing from an answer only when the DFA gave up (out of memory)
+            self._sentinel = kwset.Add(b"")
+            kwset.Compile()
+            self._set = kwset
+
+    def present(self, data: bytes) -> set[int]:
+        """Indexes (into self.keywords) of the keywords that occur in data, case-insensitively (ASCII)."""
+        if self._set is None:
+            return set()
+        hits = self._set.Match(data) or []
+        if self._sentinel not in hits:  # never seen in practice; answer the slow way rather than wrongly
+            lowered = data.lower()
+            return {i for i, k in enumerate(self.keywords) if k in lowered}
+        found = set(hits)
+        found.discard(self._sentinel)
+        return found
+
+    def runnable(self, data: bytes) -> list[Rule]:
+        """The active rules whose keywords occur in data (rules without keywords always run), in rule order."""
+        present = self.present(data)
+        return [r for r, need in zip(self.active, self.need) if not need or not present.isdisjoint(need)]
+
+
 def public_key_digest(value: str) -> str:
     """How public test keys are listed in YAML: sha256 of the value, whitespace-normalised, lower-case."""
     import hashlib
@@ -292,28 +352,140 @@ class ScanResult:
     errors: list[str]       # problems the user must fix (exit 2 when nothing was found)
 
 
-def scan_items(scanner: Scanner, items) -> ScanResult:
-    """Scan every item of a source; a file that cannot be read becomes a note, never an exception."""
+def _scan_one(scanner: Scanner, path: str, opener) -> tuple:
+    """(findings, how it was read, bytes read, None) or ([], "", 0, reason it could not be read)."""
+    try:
+        with opener() as stream:
+            found, how = scanner.scan_stream(stream, path)
+            return found, how, stream.tell(), None
+    except OSError as exc:  # deleted or made unreadable after it was listed
+        return [], "", 0, f"cannot read ({exc.strerror or exc})"
+
+
+PARALLEL_MIN_BYTES = 8 << 20    # below this much listed content a scan is over before workers start
+PARALLEL_MIN_FILES = 2000
+BATCH_BYTES = 2 << 20           # work unit sent to a worker: a few files, or one big file
+BATCH_FILES = 64
+_WORKER_SCANNER: Scanner | None = None
+
+
+def _worker_init(scanner: Scanner) -> None:
+    global _WORKER_SCANNER
+    _WORKER_SCANNER = scanner
+
+
+def _worker_scan(batch: list[tuple[str, str]]) -> list[tuple]:
+    assert _WORKER_SCANNER is not None
+    return [_scan_one(_WORKER_SCANNER, path, functools.partial(open, real, "rb")) for path, real in batch]
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _outcomes(scanner: Scanner, items, jobs: int | None) -> Iterator[tuple]:
+    """(item, outcome) for every item, in the source's order. With jobs > 1 (None: one per core) files on disk
+    are scanned by worker processes once the listing holds enough work; each worker reads its files itself,
+    and results come back in order, so output is the same as a serial scan's."""
+    items = iter(items)
+    if jobs is None:
+        jobs = default_jobs()
+    head: list = []
+    if jobs > 1:  # decide from the start of the listing: small scans never pay for starting workers
+        size = 0
+        for item in items:
+            head.append(item)
+            size += max(0, getattr(item, "size", 0))
+            if size >= PARALLEL_MIN_BYTES or len(head) >= PARALLEL_MIN_FILES:
+                break
+        else:
+            jobs = 1
+    if jobs <= 1:
+        for item in itertools.chain(head, items):
+            yield item, (None if item.open is None else _scan_one(scanner, item.path, item.open))
+        return
+    yield from _parallel_outcomes(scanner, itertools.chain(head, items), jobs)
+
+
+def _batches(items) -> Iterator[list]:
+    batch: list = []
+    size = 0
+    for item in items:
+        batch.append(item)
+        size += max(0, getattr(item, "size", 0))
+        if size >= BATCH_BYTES or len(batch) >= BATCH_FILES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _parallel_outcomes(scanner: Scanner, items, jobs: int) -> Iterator[tuple]:
+    import collections
+    import multiprocessing
+    import sys
+
+    # fork shares the loaded rules at no cost; elsewhere (macOS, Windows) workers unpickle the scanner
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    pool = multiprocessing.get_context(method).Pool(jobs, _worker_init, (scanner,))
+    try:
+        pending: collections.deque = collections.deque()
+        batches = _batches(items)
+
+        def submit() -> bool:
+            batch = next(batches, None)
+            if batch is None:
+                return False
+            remote = [(i.path, i.real) for i in batch if i.open is not None and getattr(i, "real", "")]
+            pending.append((batch, pool.apply_async(_worker_scan, (remote,)) if remote else None))
+            return True
+
+        for _ in range(jobs * 4):  # bounded read-ahead: memory does not grow with the tree
+            if not submit():
+                break
+        while pending:
+            batch, future = pending.popleft()
+            results = iter(future.get() if future is not None else ())
+            submit()
+            for item in batch:
+                if item.open is None:
+                    yield item, None
+                elif getattr(item, "real", ""):
+                    yield item, next(results)
+                else:  # in-memory content (the index): scanned here
+                    yield item, _scan_one(scanner, item.path, item.open)
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def scan_items(scanner: Scanner, items, jobs: int | None = 1) -> ScanResult:
+    """Scan every item of a source; a file that cannot be read becomes a note, never an exception.
+
+    jobs: worker processes for large sources (None: one per core; 1: scan in this process). Findings, notes
+    and stats are the same whatever the number of jobs."""
     from .sources import printable
 
     findings: list[Finding] = []
     notes: list[str] = []
     errors: list[str] = []
     stats = {"files": 0, "files_scanned": 0, "binary_skipped": 0, "bytes": 0, "not_scanned": 0}
-    for item in items:
+    for item, outcome in _outcomes(scanner, items, jobs):
         stats["files"] += 1
-        if item.open is None:
+        if outcome is None:
             stats["not_scanned"] += 1
             (errors if item.error else notes).append(f"{printable(item.path)}: {item.skip}")
             continue
-        try:
-            with item.open() as stream:
-                found, how = scanner.scan_stream(stream, item.path)
-                stats["bytes"] += stream.tell()
-        except OSError as exc:  # deleted or made unreadable after it was listed
+        found, how, nbytes, problem = outcome
+        if problem is not None:
             stats["not_scanned"] += 1
-            notes.append(f"{printable(item.path)}: cannot read ({exc.strerror or exc})")
+            notes.append(f"{printable(item.path)}: {problem}")
             continue
+        stats["bytes"] += nbytes
         if how == "binary":
             stats["binary_skipped"] += 1
             continue

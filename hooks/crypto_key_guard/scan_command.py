@@ -24,6 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--range", metavar="A..B", dest="rev_range", help="with --history: a revision range")
     parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
+                        help="worker processes for a large tree (default 0: one per core; 1: no workers)")
     add_rule_options(parser)
     return parser
 
@@ -66,7 +68,8 @@ def _scan(args: argparse.Namespace, session):
     for root in roots:
         if not os.path.lexists(root):
             raise UsageError(f"{root}: no such file or directory")
-        result = scan_items(scanner, (i for i in tree_files(root) if not session.excluded(i.path)))
+        result = scan_items(scanner, (i for i in tree_files(root) if not session.excluded(i.path)),
+                            jobs=getattr(args, "jobs", 0) or None)
         if len(roots) > 1:
             result.findings = [_prefixed(f, root) for f in result.findings]
         if merged is None:

@@ -5,6 +5,7 @@ followed: a link's target may lie outside the scanned root.
 """
 from __future__ import annotations
 
+import functools
 import os
 import stat
 import subprocess
@@ -19,6 +20,8 @@ class Item:
     open: Optional[Callable[[], BinaryIO]]      # None when the item cannot be read; see `skip`
     skip: str = ""                              # why it is not scanned ("" = scan it)
     error: bool = False                         # the skip is the user's problem (e.g. a missing argument)
+    real: str = ""                              # the file on disk it reads, if any: lets a worker process open it
+    size: int = -1                              # bytes, when known from listing (-1: unknown)
 
 
 def printable(path: str) -> str:
@@ -26,20 +29,21 @@ def printable(path: str) -> str:
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in path)
 
 
-def _file_item(display: str, real: str) -> Item:
-    try:
-        st = os.lstat(real)
-    except FileNotFoundError:
-        return Item(display, None, "no such file", error=True)
-    except OSError as exc:
-        return Item(display, None, f"cannot read ({exc.strerror})", error=True)
+def _file_item(display: str, real: str, st: Optional[os.stat_result] = None) -> Item:
+    if st is None:
+        try:
+            st = os.lstat(real)
+        except FileNotFoundError:
+            return Item(display, None, "no such file", error=True)
+        except OSError as exc:
+            return Item(display, None, f"cannot read ({exc.strerror})", error=True)
     if stat.S_ISLNK(st.st_mode):
         return Item(display, None, "symlink (not followed)")
     if stat.S_ISDIR(st.st_mode):
         return Item(display, None, "is a directory")
     if not stat.S_ISREG(st.st_mode):
         return Item(display, None, "not a regular file")
-    return Item(display, lambda: open(real, "rb"))
+    return Item(display, functools.partial(open, real, "rb"), real=real, size=st.st_size)
 
 
 def named_files(paths: list[str]) -> Iterator[Item]:
@@ -74,8 +78,9 @@ def tree_files(root: str) -> Iterator[Item]:
     if git_toplevel(root) is not None and root_path.is_dir():
         listing = git_output(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."], cwd=root)
         names = sorted({n.decode("utf-8", "surrogateescape") for n in listing.split(b"\0") if n})
+        prefix = os.path.join(root, "")
         for name in names:
-            item = _file_item(name, str(root_path / name))
+            item = _file_item(name, prefix + name)
             if item.error and item.skip == "no such file":  # tracked, deleted in the work tree, not staged yet
                 item = Item(name, None, "deleted in the work tree (not scanned)")
             yield item
@@ -83,11 +88,41 @@ def tree_files(root: str) -> Iterator[Item]:
     if root_path.is_file() or root_path.is_symlink():
         yield _file_item(root_path.name, str(root_path))
         return
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d != ".git")
-        for name in sorted(filenames):
-            full = os.path.join(dirpath, name)
-            yield _file_item(os.path.relpath(full, root), full)
+    yield from _walk(root, "")
+
+
+def _walk(top: str, rel: str) -> Iterator[Item]:
+    """os.walk's order (a directory's files sorted, then its subdirectories sorted, depth first) without its
+    per-file path arithmetic: scandir's entries carry the lstat a file item needs."""
+    try:
+        with os.scandir(top) as it:
+            entries = list(it)
+    except OSError:
+        return  # like os.walk: an unreadable directory is skipped
+    files, dirs = [], []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()  # follows symlinks, as os.walk does: a linked directory is listed, not entered
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if entry.name != ".git":
+                dirs.append(entry)
+        else:
+            files.append(entry)
+    files.sort(key=lambda e: e.name)
+    dirs.sort(key=lambda e: e.name)
+    for entry in files:
+        display = rel + entry.name
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            yield _file_item(display, entry.path)
+            continue
+        yield _file_item(display, entry.path, st)
+    for entry in dirs:
+        if not entry.is_symlink():
+            yield from _walk(entry.path, rel + entry.name + os.sep)
 
 
 def staged_files(root: str) -> Iterator[Item]:
