@@ -201,7 +201,12 @@ def totals(recall: dict) -> tuple[int, int]:
 
 # --- presentation --------------------------------------------------------------------------------------------
 def pct(n: int, d: int) -> str:
-    return f"{100.0 * n / d:.1f}%" if d else "-"
+    if not d:
+        return "-"
+    text = f"{100.0 * n / d:.1f}"
+    if text == "100.0" and n != d:    # never round a miss up to 100%
+        text = f"{int(10000 * n / d) / 100:.2f}"
+    return text + "%"
 
 
 _LONG_TOKEN = re.compile(r"""[^\s"'`,;(){}\[\]<>]{8,}""")
