@@ -72,10 +72,15 @@ def git_output(args: list[str], cwd: str) -> bytes:
     return out.stdout
 
 
+def _git_ignored_dir(root: str) -> bool:
+    """A directory git ignores lists no files; asked for by name, it is walked instead."""
+    return subprocess.run(["git", "check-ignore", "-q", "."], cwd=root, capture_output=True).returncode == 0
+
+
 def tree_files(root: str) -> Iterator[Item]:
     """Inside a git work tree: tracked files plus untracked ones not ignored. Elsewhere: a walk, dotfiles included."""
     root_path = Path(root)
-    if git_toplevel(root) is not None and root_path.is_dir():
+    if git_toplevel(root) is not None and root_path.is_dir() and not _git_ignored_dir(root):
         listing = git_output(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."], cwd=root)
         names = sorted({n.decode("utf-8", "surrogateescape") for n in listing.split(b"\0") if n})
         prefix = os.path.join(root, "")

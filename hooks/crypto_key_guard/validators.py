@@ -75,14 +75,24 @@ def is_mixed_case(c: Candidate) -> bool:
 
 
 _IDENTIFIER = re.compile(r"^(?:[A-Za-z][a-z]*(?:[A-Z][a-z]*)*|[a-z]+(?:[_.\-][a-z]+)+|[A-Z]+(?:_[A-Z]+)+)$")
-_PATHLIKE = re.compile(r"^(?:[a-z]+://|\.{0,2}/|~/)|(?:\.(?:py|js|ts|json|ya?ml|toml|txt|env|pem|key|csv|log|html)$)", re.I)
+_PATHLIKE = re.compile(r"^[a-z]+://|(?:\.(?:py|js|ts|json|ya?ml|toml|txt|env|pem|key|csv|log|html)$)", re.I)
+_PATH = re.compile(r"^(?:\.{0,2}/|~/)[\w.~/-]*$")
+
+
+def looks_like_path(value: str) -> bool:
+    """/etc/app/key, ./certs/x, ~/.config: mostly lower-case segments. A base64 secret may start with '/'
+    too (1 in 64 do), but mixes cases at random."""
+    if not _PATH.match(value):
+        return False
+    letters = [ch for ch in value if ch.isalpha()]
+    return not letters or sum(ch.isupper() for ch in letters) <= len(letters) // 4
 
 
 @validator("not_identifier")
 def is_not_identifier(c: Candidate) -> bool:
     """Code references, words, dotted names, URLs and file paths are not literal secrets."""
     v = c.value
-    if _IDENTIFIER.match(v) or _PATHLIKE.search(v):
+    if _IDENTIFIER.match(v) or _PATHLIKE.search(v) or looks_like_path(v):
         return False
     # dotted attribute chains like settings.BINANCE_KEY or process.env.KEY
     if "." in v and all(part.isidentifier() for part in v.split(".")):
