@@ -359,3 +359,12 @@ def test_tracked_file_deleted_in_the_work_tree_is_a_note(git_repo, fake) -> None
     r = cli("scan", ".", cwd=git_repo)
     assert r.returncode == 1 and "b.py:1:" in r.stdout
     assert "a.py: deleted in the work tree" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_an_ignored_directory_named_on_the_command_line_is_scanned(git_repo, fake) -> None:
+    (git_repo / ".gitignore").write_text("vendor/\n")
+    (git_repo / "vendor").mkdir()
+    (git_repo / "vendor" / "k.py").write_text(secret_line(fake)[1] + "\n")
+    assert cli("scan", ".", cwd=git_repo).returncode == 0  # ignored: not part of the tree
+    r = cli("scan", "vendor", cwd=git_repo)
+    assert r.returncode == 1 and "k.py:1:" in r.stdout
