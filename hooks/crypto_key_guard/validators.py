@@ -260,3 +260,13 @@ def is_not_word(c: Candidate) -> bool:
     """A short key (an 8-character client id) must not be a word: letters in one case (`PERPETUAL`, `options`,
     `Spot`). Random keys of 8+ alphanumerics are a single-case word by chance about 1 time in 500."""
     return not _WORD.match(c.value)
+
+
+_DIGEST_FIELD = re.compile(r"(?i)(?:hash|hashed|digest|checksum|sha1|sha256|sha512|md5|integrity)[\w-]*[\\\"'`\]]*\s*[:=]\s*[\\\"'`]*$")
+
+
+@validator("not_digest_field")
+def is_not_digest_field(c: Candidate) -> bool:
+    """`"hashed_secret": "…"` (a detect-secrets baseline), `secret_sha256 = "…"`: a digest of a secret is not one."""
+    at = c.line.find(c.value)
+    return at < 0 or not _DIGEST_FIELD.search(c.line[:at])
