@@ -221,6 +221,9 @@ def test_no_output_format_or_error_path_holds_a_whole_secret(git_repo, fake) -> 
         outputs.append(r.stdout + r.stderr)
     r = cli("scan", "--staged", cwd=git_repo)
     outputs.append(r.stdout + r.stderr)
+    r = cli("scan", "--verbose", ".", cwd=git_repo)
+    assert "bot.py: utf-8" in r.stderr  # the debug log names files and counts
+    outputs.append(r.stdout + r.stderr)
     r = cli("scan", "--format", "json", "--output", "report.json", ".", cwd=git_repo)
     outputs.append((git_repo / "report.json").read_text() + r.stderr)
     for out in outputs:

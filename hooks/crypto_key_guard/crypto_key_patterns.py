@@ -6,7 +6,7 @@ import sys
 from typing import Sequence
 
 from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
-from .options import add_rule_options, fail_usage, prepare
+from .options import add_rule_options, fail_usage, prepare, verbose_log
 
 PROG = "crypto-key-patterns"
 
@@ -27,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         return fail_usage(PROG, exc)
     filenames = [f for f in args.filenames if not session.excluded(f)]
-    result = session.filter(scan_items(session.scanner, named_files(filenames)))
+    result = session.filter(scan_items(session.scanner, named_files(filenames), log=verbose_log(args, PROG)))
     for message in result.notes + result.errors:
         print(f"{PROG}: {message}", file=sys.stderr)
     if args.format == "json":

@@ -463,12 +463,15 @@ def _parallel_outcomes(scanner: Scanner, items, jobs: int) -> Iterator[tuple]:
         pool.join()
 
 
-def scan_items(scanner: Scanner, items, jobs: int | None = 1) -> ScanResult:
+def scan_items(scanner: Scanner, items, jobs: int | None = 1, log=None) -> ScanResult:
     """Scan every item of a source; a file that cannot be read becomes a note, never an exception.
 
     jobs: worker processes for large sources (None: one per core; 1: scan in this process). Findings, notes
-    and stats are the same whatever the number of jobs."""
+    and stats are the same whatever the number of jobs. log: called with one line per file (--verbose);
+    the lines name files, encodings and counts, never a value."""
     from .sources import printable
+
+    log = log or (lambda line: None)
 
     findings: list[Finding] = []
     notes: list[str] = []
@@ -479,17 +482,21 @@ def scan_items(scanner: Scanner, items, jobs: int | None = 1) -> ScanResult:
         if outcome is None:
             stats["not_scanned"] += 1
             (errors if item.error else notes).append(f"{printable(item.path)}: {item.skip}")
+            log(f"{printable(item.path)}: not scanned ({item.skip})")
             continue
         found, how, nbytes, problem = outcome
         if problem is not None:
             stats["not_scanned"] += 1
             notes.append(f"{printable(item.path)}: {problem}")
+            log(f"{printable(item.path)}: not scanned ({problem})")
             continue
         stats["bytes"] += nbytes
         if how == "binary":
             stats["binary_skipped"] += 1
+            log(f"{printable(item.path)}: binary, {nbytes} bytes, skipped")
             continue
         stats["files_scanned"] += 1
         findings.extend(found)
+        log(f"{printable(item.path)}: {how}, {nbytes} bytes, {len(found)} finding(s)")
     stats["findings"] = len(findings)
     return ScanResult(findings, stats, notes, errors)

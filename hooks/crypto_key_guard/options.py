@@ -20,6 +20,8 @@ def add_rule_options(parser: argparse.ArgumentParser) -> None:
                         help="report only findings at least this severe (default: low, i.e. all)")
     parser.add_argument("--include-public-test-keys", action="store_true", default=None,
                         help="also report well-known public test keys (hardhat accounts, spec test vectors)")
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="one line per file on stderr: how it was read and how many findings (never a value)")
     parser.add_argument("--config", metavar="FILE",
                         help="configuration file (default: .crypto-key-guard.yaml or pyproject.toml at the root)")
 
@@ -79,6 +81,13 @@ def prepare(args: argparse.Namespace, start: str = ".", use_ignore_file: bool = 
     ignore = load_ignore_file(cfg.path(cfg.get("ignore_file"))) if use_ignore_file else []
     return Session(scanner, cfg, ignore, list(cfg.get("exclude")),
                    getattr(args, "min_severity", None) or cfg.get("min_severity"), finding_base(args, start))
+
+
+def verbose_log(args: argparse.Namespace, prog: str):
+    """The --verbose logger (stderr), or None."""
+    if not getattr(args, "verbose", False):
+        return None
+    return lambda line: print(f"{prog}: {line}", file=sys.stderr)
 
 
 def build_scanner(args: argparse.Namespace):

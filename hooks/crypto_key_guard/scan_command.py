@@ -7,7 +7,7 @@ import sys
 from typing import Sequence
 
 from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
-from .options import add_rule_options, fail_usage, prepare
+from .options import add_rule_options, fail_usage, prepare, verbose_log
 
 PROG = "crypto-key-guard scan"
 FORMATS = ("text", "json", "sarif")
@@ -62,14 +62,15 @@ def _scan(args: argparse.Namespace, session):
     if args.staged:
         if args.paths:
             raise UsageError("--staged scans the whole index; give no paths")
-        return scan_items(scanner, (i for i in staged_files(".") if not session.excluded(i.path)))
+        return scan_items(scanner, (i for i in staged_files(".") if not session.excluded(i.path)),
+                          log=verbose_log(args, "crypto-key-guard"))
     roots = args.paths or ["."]
     merged: ScanResult | None = None
     for root in roots:
         if not os.path.lexists(root):
             raise UsageError(f"{root}: no such file or directory")
         result = scan_items(scanner, (i for i in tree_files(root) if not session.excluded(i.path)),
-                            jobs=getattr(args, "jobs", 0) or None)
+                            jobs=getattr(args, "jobs", 0) or None, log=verbose_log(args, "crypto-key-guard"))
         if len(roots) > 1:
             result.findings = [_prefixed(f, root) for f in result.findings]
         if merged is None:
