@@ -37,3 +37,13 @@ def test_rule_example(rule_id: str, kind: str, index: int, template: str) -> Non
             assert all(f.redacted.count("\u2026") == 1 for f in found)
         else:
             assert not found, f"{rule_id} should not match: {text!r}"
+
+
+def test_every_shipped_regex_compiles() -> None:
+    """Shipped rules compile lazily (on first use): prove here that each of their regexes compiles."""
+    for rule in RULESET.rules:
+        for regex in (rule.regex, rule.context, rule.context_after, *rule.placeholders, *rule.allow):
+            if regex is not None and hasattr(regex, "compiled"):
+                regex.compiled()
+        group = rule.group if rule.group >= 0 else rule.regex.secret_group
+        assert group >= 1, rule.id

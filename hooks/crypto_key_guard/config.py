@@ -160,9 +160,17 @@ def load_config(root: Path, explicit: str | None = None) -> Config:
     if yaml_path.is_file():
         return _load_file(yaml_path, root)
     pyproject = root / PYPROJECT
-    if pyproject.is_file():
+    if pyproject.is_file() and _mentions_us(pyproject):
         return _load_file(pyproject, root)
     return Config(root=root)
+
+
+def _mentions_us(pyproject: Path) -> bool:
+    """Most pyproject.toml files have no section of ours: skip the TOML parser (an import per commit) then."""
+    try:
+        return b"crypto-key-guard" in pyproject.read_bytes()
+    except OSError:
+        return True  # let the real load report it
 
 
 def _load_file(path: Path, root: Path) -> Config:

@@ -93,8 +93,9 @@ class Scanner:
         """Every accepted match in a UTF-8 buffer, best rule first where rules overlap."""
         found: list[RawMatch] = []
         for rule in self._active().runnable(data):
+            group = rule.group if rule.group >= 0 else rule.regex.secret_group
             for m in rule.regex.finditer(data):
-                start, end = m.span(rule.group)
+                start, end = m.span(group)
                 if start < 0 or end <= start:
                     continue
                 if self._accept(rule, data, start, end, path):

@@ -22,6 +22,20 @@ class Candidate:
     min_entropy: float  # from the rule
 
 
+class _lazy_re:
+    """A module-level pattern compiled on first use: hooks import this module on every commit."""
+
+    __slots__ = ("_args", "_compiled")
+
+    def __init__(self, *args) -> None:
+        self._args, self._compiled = args, None
+
+    def __getattr__(self, name: str):
+        if self._compiled is None:
+            self._compiled = re.compile(*self._args)
+        return getattr(self._compiled, name)
+
+
 Validator = Callable[[Candidate], bool]
 VALIDATORS: Dict[str, Validator] = {}
 
@@ -74,9 +88,9 @@ def is_mixed_case(c: Candidate) -> bool:
     return any(ch.isupper() for ch in v) and any(ch.islower() for ch in v) and any(ch.isdigit() for ch in v)
 
 
-_IDENTIFIER = re.compile(r"^(?:[A-Za-z][a-z]*(?:[A-Z][a-z]*)*|[a-z]+(?:[_.\-][a-z]+)+|[A-Z]+(?:_[A-Z]+)+)$")
-_PATHLIKE = re.compile(r"^[a-z]+://|(?:\.(?:py|js|ts|json|ya?ml|toml|txt|env|pem|key|csv|log|html)$)", re.I)
-_PATH = re.compile(r"^(?:\.{0,2}/|~/)[\w.~/-]*$")
+_IDENTIFIER = _lazy_re(r"^(?:[A-Za-z][a-z]*(?:[A-Z][a-z]*)*|[a-z]+(?:[_.\-][a-z]+)+|[A-Z]+(?:_[A-Z]+)+)$")
+_PATHLIKE = _lazy_re(r"^[a-z]+://|(?:\.(?:py|js|ts|json|ya?ml|toml|txt|env|pem|key|csv|log|html)$)", re.I)
+_PATH = _lazy_re(r"^(?:\.{0,2}/|~/)[\w.~/-]*$")
 
 
 def looks_like_path(value: str) -> bool:
@@ -103,8 +117,8 @@ def is_not_identifier(c: Candidate) -> bool:
 # -- wallet secrets: thin wrappers over checksums.py ---------------------------------------------------------------
 # checksums is imported inside each function so that importing the hooks stays cheap; the BIP39 word list is
 # read only when a mnemonic-shaped candidate exists.
-_LOWER_WORD = re.compile(r"[a-z]+")
-_INTEGER = re.compile(r"[0-9]+")
+_LOWER_WORD = _lazy_re(r"[a-z]+")
+_INTEGER = _lazy_re(r"[0-9]+")
 
 
 @validator("bip39_mnemonic")
@@ -193,8 +207,8 @@ def is_solana_base58_keypair(c: Candidate) -> bool:
     return raw is not None and len(raw) == 64 and checksums.is_solana_keypair(raw)
 
 
-_ENV_NAME = re.compile(r"^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.]*)[ \t]*=")
-_ENV_FILE = re.compile(r"(?i)(?:^|[/\\])(?:\.env(?:\.[^/\\]*)?|[^/\\]*\.env|\.envrc)$")
+_ENV_NAME = _lazy_re(r"^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.]*)[ \t]*=")
+_ENV_FILE = _lazy_re(r"(?i)(?:^|[/\\])(?:\.env(?:\.[^/\\]*)?|[^/\\]*\.env|\.envrc)$")
 _PUBLIC_NAME_TOKENS = frozenset((
     "pub", "public", "pubkey", "hash", "tx", "txn", "txid", "block", "root", "digest", "checksum", "sha",
     "sha256", "sha3", "keccak", "md5", "addr", "address", "topic", "selector", "id", "slot", "code", "commit",
@@ -226,15 +240,15 @@ def is_private_key_env_name(c: Candidate) -> bool:
 
 
 # -- free-form values (passphrases): a literal, not a code reference ------------------------------------------
-_CONFIG_PATH = re.compile(
+_CONFIG_PATH = _lazy_re(
     r"(?i)(?:^|[/\\])(?:\.env[^/\\]*|\.envrc|[^/\\]*\.(?:env|ya?ml|toml|ini|cfg|conf|properties|sh|bash|zsh)"
     r"|Dockerfile[^/\\]*|[^/\\]*\.dockerfile)$")
 # NAME=value: a .env or shell line, also as a JSON string (a notebook printing its environment)
-_ENV_LINE = re.compile(r"^(?:[ \t]*export[ \t]+|[ \t]*\")?[A-Za-z_][A-Za-z0-9_]*=\S")
-_SOURCE_PATH = re.compile(r"(?i)\.(?:py|pyi|ipynb|js|mjs|cjs|jsx|ts|tsx|vue|go|rs|java|kt|rb|php|cs|c|cc|cpp|h|"
+_ENV_LINE = _lazy_re(r"^(?:[ \t]*export[ \t]+|[ \t]*\")?[A-Za-z_][A-Za-z0-9_]*=\S")
+_SOURCE_PATH = _lazy_re(r"(?i)\.(?:py|pyi|ipynb|js|mjs|cjs|jsx|ts|tsx|vue|go|rs|java|kt|rb|php|cs|c|cc|cpp|h|"
                           r"swift|scala|md|rst|txt|html)$")
 # quoted, but a name rather than a secret: additional_fields, settings.passphrase, okx-api-key, OKX_PASSPHRASE
-_CODE_NAME = re.compile(r"^(?:[a-z]+(?:[_.-][a-z]+)+|[A-Z]+(?:_[A-Z]+)+)$")
+_CODE_NAME = _lazy_re(r"^(?:[a-z]+(?:[_.-][a-z]+)+|[A-Z]+(?:_[A-Z]+)+)$")
 
 
 @validator("literal_value")
@@ -252,7 +266,7 @@ def is_literal_value(c: Candidate) -> bool:
     return is_not_identifier(c)
 
 
-_WORD = re.compile(r"^(?:[A-Z]?[a-z]+|[A-Z]+)$")
+_WORD = _lazy_re(r"^(?:[A-Z]?[a-z]+|[A-Z]+)$")
 
 
 @validator("not_word")
@@ -262,7 +276,7 @@ def is_not_word(c: Candidate) -> bool:
     return not _WORD.match(c.value)
 
 
-_DIGEST_FIELD = re.compile(r"(?i)(?:hash|hashed|digest|checksum|sha1|sha256|sha512|md5|integrity)[\w-]*[\\\"'`\]]*\s*[:=]\s*[\\\"'`]*$")
+_DIGEST_FIELD = _lazy_re(r"(?i)(?:hash|hashed|digest|checksum|sha1|sha256|sha512|md5|integrity)[\w-]*[\\\"'`\]]*\s*[:=]\s*[\\\"'`]*$")
 
 
 @validator("not_digest_field")
