@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .engine import SEVERITY_ORDER
     from .fsutil import atomic_write
     from .ignorefile import HEADER, render_entries, unused_entries
-    from .scan_command import _scan as scan_roots  # the same roots, names and excludes as `scan`
+    from .scan_command import scan_paths as scan_roots  # the same roots, names and excludes as `scan`
 
     args.staged = False
     try:

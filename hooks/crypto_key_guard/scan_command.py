@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .history import run_history
 
             return run_history(args, scanner)
-        result = session.filter(_scan(args, session))
+        result = session.filter(scan_paths(args, session))
     except (UsageError, RuntimeError) as exc:
         return fail_usage(PROG, exc)
     for message in result.notes + result.errors:
@@ -54,7 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_USAGE if result.errors else EXIT_CLEAN
 
 
-def _scan(args: argparse.Namespace, session):
+def scan_paths(args: argparse.Namespace, session):
+    """The scan of `args.paths` (or the index with --staged), before the session's filters: shared by `ignore`."""
     from .engine import ScanResult, scan_items
     from .sources import staged_files, tree_files
 
