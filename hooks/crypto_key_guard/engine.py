@@ -92,15 +92,15 @@ class Scanner:
     def iter_matches(self, data: bytes, path: str = "") -> Iterator[RawMatch]:
         """Every accepted match in a UTF-8 buffer, best rule first where rules overlap."""
         found: list[RawMatch] = []
-        for rule in self._active().runnable(data):
+        for rule, regions in self._active().plan(data):
             group = rule.group if rule.group >= 0 else rule.regex.secret_group
-            for m in rule.regex.finditer(data):
-                start, end = m.span(group)
-                if start < 0 or end <= start:
-                    continue
-                if self._accept(rule, data, start, end, path):
-                    found.append(RawMatch(rule, start, end, data[start:end].decode("utf-8", "replace"),
-                                          context_distance(rule, data, start, end)))
+            for lo, hi in regions or ((0, len(data)),):
+                for start, end in spans(rule.regex, data, lo, hi, group):
+                    if start < 0 or end <= start:
+                        continue
+                    if self._accept(rule, data, start, end, path):
+                        found.append(RawMatch(rule, start, end, data[start:end].decode("utf-8", "replace"),
+                                              context_distance(rule, data, start, end)))
         yield from _best_per_span(found)
 
     def _accept(self, rule: Rule, data: bytes, start: int, end: int, path: str) -> bool:
@@ -240,12 +240,19 @@ def _line_chars_before(buf: bytes, offset: int, column_before: int) -> int:
 
 
 class KeywordIndex:
-    """Which rules may run on a buffer: every rule's keywords looked up in one pass.
+    """Where each rule may match in a buffer: one pass finds every keyword of every rule, and a rule's regex then
+    runs only on the regions around its keywords' occurrences.
 
-    One RE2 Set over all distinct keywords replaces a search per keyword per rule (one pass over the text,
-    whatever the number of rules). The answer is exactly `keyword in data.lower()`: the Set runs in Latin-1
-    mode with ASCII letters spelled as [aA] classes and every other byte literal, because bytes.lower() folds
-    only ASCII while RE2's (?i) would also fold e.g. the Kelvin sign into k.
+    The pass is one RE2 search over all distinct keywords, restarted one byte after each hit so that
+    overlapping keywords are all seen; a keyword is found exactly where `keyword in data.lower()` would find it
+    (Latin-1 mode, ASCII letters spelled as [aA] classes, every other byte literal: bytes.lower() folds only
+    ASCII, while RE2's (?i) would also fold e.g. the Kelvin sign into k).
+
+    A rule's region around a keyword reaches `span` bytes plus its context windows to each side: every
+    alternative of a rule's context names one of its keywords, so a value the rule could accept lies in a
+    region. Regions are searched with the whole buffer as context (RE2 pos/endpos: anchors and word boundaries
+    see the text around them). Rules without keywords run on the whole buffer, but only when one search of them all
+    finds a match somewhere, which most files never have.
     """
 
     def __init__(self, rules: list[Rule], all_rules: list[Rule] | None = None) -> None:
@@ -256,38 +263,130 @@ class KeywordIndex:
         self.active = rules
         self.keywords = sorted({k for r in rules for k in r.keywords})
         ids = {k: i for i, k in enumerate(self.keywords)}
-        self.need = [frozenset(ids[k] for k in r.keywords) for r in rules]
-        self._set = None
-        self._sentinel = -1
+        self.need = [tuple(ids[k] for k in r.keywords) for r in rules]
+        # a hit on the longer of two keywords that start alike is a hit on the shorter too, at the same place
+        self._implied = {k: tuple(ids[s] for s in self.keywords if k.startswith(s)) for k in self.keywords}
+        self._longest = max((len(k) for k in self.keywords), default=0)
+        self._finder = None
         if self.keywords:
             options = re2.Options()
             options.encoding = re2.Options.Encoding.LATIN1
             options.max_mem = 64 << 20
             options.log_errors = False
-            kwset = re2.Set.SearchSet(options)
-            for k in self.keywords:
-                kwset.Add(b"".join(b"[%c%c]" % (c - 32, c) if 97 <= c <= 122 else re2.escape(bytes([c])) for c in k))
-            # matches everywhere: missing from an answer only when the DFA gave up (out of memory)
-            self._sentinel = kwset.Add(b"")
-            kwset.Compile()
-            self._set = kwset
+            self._finder = re2.compile(b"|".join(
+                b"".join(b"[%c%c]" % (c - 32, c) if 97 <= c <= 122 else re2.escape(bytes([c])) for c in k)
+                for k in sorted(self.keywords, key=len, reverse=True)), options)
+        self._unkeyed = [r for r in rules if not r.keywords]
+        self._gate = _any_of([r.pattern for r in self._unkeyed]) if self._unkeyed else None
+
+    def positions(self, data: bytes) -> dict[int, list[int]]:
+        """Offsets of every occurrence of each keyword (index into self.keywords), case-insensitively (ASCII)."""
+        found: dict[int, list[int]] = {}
+        if self._finder is None:
+            return found
+        implied = self._implied
+        for at, stop in spans(self._finder, data, 0, len(data), 0, overlapping=True):
+            for i in implied[data[at: stop].lower()]:
+                found.setdefault(i, []).append(at)
+        return found
 
     def present(self, data: bytes) -> set[int]:
         """Indexes (into self.keywords) of the keywords that occur in data, case-insensitively (ASCII)."""
-        if self._set is None:
-            return set()
-        hits = self._set.Match(data) or []
-        if self._sentinel not in hits:  # never seen in practice; answer the slow way rather than wrongly
-            lowered = data.lower()
-            return {i for i, k in enumerate(self.keywords) if k in lowered}
-        found = set(hits)
-        found.discard(self._sentinel)
-        return found
+        return set(self.positions(data))
+
+    def plan(self, data: bytes) -> list[tuple[Rule, Optional[list[tuple[int, int]]]]]:
+        """(rule, regions) for each rule that may match, in rule order; regions None means the whole buffer."""
+        found = self.positions(data)
+        unkeyed_may_match = self._gate is None or self._gate.search(data) is not None
+        size = len(data)
+        plan: list[tuple[Rule, Optional[list[tuple[int, int]]]]] = []
+        for rule, need in zip(self.active, self.need):
+            if not need:
+                if unkeyed_may_match:
+                    plan.append((rule, None))
+                continue
+            hits = [found[i] for i in need if i in found]
+            if not hits:
+                continue
+            before = rule.span + (rule.context_after_window if rule.context_after is not None else 0)
+            after = rule.span + self._longest + (rule.context_window if rule.context is not None else 0)
+            if before + after >= size:
+                plan.append((rule, None))
+                continue
+            starts = hits[0] if len(hits) == 1 else sorted(itertools.chain.from_iterable(hits))
+            regions: list[tuple[int, int]] = []
+            lo = starts[0] - before
+            hi = starts[0] + after
+            for at in starts:  # sorted: each region grows or a new one starts
+                if at - before <= hi:
+                    if at + after > hi:
+                        hi = at + after
+                else:
+                    regions.append((lo if lo > 0 else 0, hi if hi < size else size))
+                    lo, hi = at - before, at + after
+            regions.append((lo if lo > 0 else 0, hi if hi < size else size))
+            plan.append((rule, None if regions == [(0, size)] else regions))
+        return plan
 
     def runnable(self, data: bytes) -> list[Rule]:
-        """The active rules whose keywords occur in data (rules without keywords always run), in rule order."""
-        present = self.present(data)
-        return [r for r, need in zip(self.active, self.need) if not need or not present.isdisjoint(need)]
+        """The active rules that may match in data, in rule order."""
+        return [rule for rule, _ in self.plan(data)]
+
+
+def spans(regex, data: bytes, pos: int, endpos: int, group: int,
+          overlapping: bool = False) -> Iterator[tuple[int, int]]:
+    """(start, end) of `group` in each match of a compiled RE2 regex within data[pos:endpos], the rest of data
+    being context; `overlapping` restarts one byte after each match start instead of at its end.
+
+    The scanner's innermost loop (a call per keyword hit): google-re2's RE2.Match is called directly, skipping
+    the per-match objects of its Python wrapper, whose own finditer would give the same spans.
+    """
+    regex = getattr(regex, "compiled", lambda: regex)()  # a shipped rule's LazyRegex
+    native = getattr(regex, "_regexp", None)
+    if native is None or _UNANCHORED is None or not hasattr(native, "Match"):  # not google-re2: public API
+        while pos <= endpos:
+            m = regex.search(data, pos, endpos)
+            if m is None:
+                return
+            yield m.span(group)
+            pos = m.start() + 1 if overlapping or m.end() == m.start() else m.end()
+        return
+    match, unanchored = native.Match, _UNANCHORED
+    while pos <= endpos:
+        found = match(unanchored, data, pos, endpos)
+        start, end = found[0]
+        if start < 0:
+            return
+        yield found[group]
+        pos = start + 1 if overlapping or end == start else end
+
+
+def _unanchored():
+    import re2
+
+    try:
+        return re2._Anchor.UNANCHORED  # type: ignore[attr-defined]
+    except AttributeError:
+        return None
+
+
+_UNANCHORED = _unanchored()
+
+
+def _any_of(patterns: list[str]):
+    """One regex matching wherever any of the patterns would (capture groups made plain), or None if RE2
+    cannot build it: then each rule simply runs."""
+    import re
+
+    import re2
+
+    from .rules import _RE2_OPTIONS
+
+    plain = [re.sub(r"(?<!\\)\(\?P<[A-Za-z_][A-Za-z0-9_]*>", "(?:", p) for p in patterns]
+    try:
+        return re2.compile("|".join(f"(?:{p})" for p in plain).encode("utf-8"), _RE2_OPTIONS)
+    except re2.error:
+        return None
 
 
 def public_key_digest(value: str) -> str:

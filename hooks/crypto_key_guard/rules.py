@@ -22,8 +22,9 @@ RULE_KEYS_REQUIRED = {"id", "description", "regex"}
 RULE_KEYS_OPTIONAL = {
     "keywords", "min_entropy", "placeholders", "allow", "validators", "severity", "confidence", "kind",
     "exchange", "context", "context_window", "ref", "remediation", "examples", "family", "entropy_only",
-    "use_placeholders", "context_after", "context_after_window",
+    "use_placeholders", "context_after", "context_after_window", "span",
 }
+DEFAULT_SPAN = 1024  # how far a match (name, value, separators) may reach from one of its rule's keywords
 FILE_KEYS = {"version", "rules", "fragments", "placeholders", "description", "public_test_keys"}
 SEVERITIES = ("low", "medium", "high", "critical")
 CONFIDENCES = ("low", "medium", "high")
@@ -78,8 +79,8 @@ class LazyRegex:
     def secret_group(self) -> int:
         return secret_group(self.compiled(), self.file, self.rule)
 
-    def finditer(self, data: bytes):
-        return self.compiled().finditer(data)
+    def finditer(self, data: bytes, pos: int | None = None, endpos: int | None = None):
+        return self.compiled().finditer(data, pos, endpos)
 
     def search(self, data: bytes):
         return self.compiled().search(data)
@@ -235,6 +236,7 @@ class Rule:
     family: str = ""
     entropy_only: bool = False      # matched on shape alone: suppressed in minified code
     use_placeholders: bool = True   # apply the shared placeholder list (off for e.g. mnemonics: real words)
+    span: int = DEFAULT_SPAN        # the regex runs only within this many bytes (plus context windows) of a keyword
     examples: dict = field(default_factory=dict, compare=False, hash=False)
 
 
@@ -332,6 +334,9 @@ def _build_rule(raw: Any, file: str, fragments: dict[str, str], index: int, lazy
     _expect(isinstance(entropy_only, bool), file, "'entropy_only' must be true or false", rid)
     use_placeholders = raw.get("use_placeholders", True)
     _expect(isinstance(use_placeholders, bool), file, "'use_placeholders' must be true or false", rid)
+    span = raw.get("span", DEFAULT_SPAN)
+    _expect(isinstance(span, int) and not isinstance(span, bool) and 64 <= span <= 1 << 20, file,
+            "'span' must be an integer from 64 to 1048576 (bytes)", rid)
     return Rule(
         id=rid,
         description=raw["description"].strip(),
@@ -354,6 +359,7 @@ def _build_rule(raw: Any, file: str, fragments: dict[str, str], index: int, lazy
         family=raw.get("family", ""),
         entropy_only=entropy_only,
         use_placeholders=use_placeholders,
+        span=span,
         examples={k: list(examples.get(k) or []) for k in ("match", "no_match")},
     )
 
