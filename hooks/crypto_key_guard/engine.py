@@ -6,7 +6,7 @@ import functools
 import itertools
 import os
 from dataclasses import dataclass
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from .findings import Finding, redact, secret_hash
 from .rules import Rule, RuleSet, default_rules
@@ -94,13 +94,12 @@ class Scanner:
         found: list[RawMatch] = []
         for rule, regions in self._active().plan(data):
             group = rule.group if rule.group >= 0 else rule.regex.secret_group
-            for lo, hi in regions or ((0, len(data)),):
-                for start, end in spans(rule.regex, data, lo, hi, group):
-                    if start < 0 or end <= start:
-                        continue
-                    if self._accept(rule, data, start, end, path):
-                        found.append(RawMatch(rule, start, end, data[start:end].decode("utf-8", "replace"),
-                                              context_distance(rule, data, start, end)))
+            for start, end in _region_spans(rule.regex, data, regions or ((0, len(data)),), group):
+                if start < 0 or end <= start:
+                    continue
+                if self._accept(rule, data, start, end, path):
+                    found.append(RawMatch(rule, start, end, data[start:end].decode("utf-8", "replace"),
+                                          context_distance(rule, data, start, end)))
         yield from _best_per_span(found)
 
     def _accept(self, rule: Rule, data: bytes, start: int, end: int, path: str) -> bool:
@@ -188,10 +187,16 @@ class Scanner:
         secrets that start inside it, so every secret is reported once, with the same context as a
         whole-file scan as long as contexts and secrets are shorter than `overlap`.
         """
-        head = stream.read(chunk + overlap)
-        encoding = sniff_encoding(head[:SNIFF_BYTES])
-        if encoding is None:
+        head = stream.read(SNIFF_BYTES)
+        encoding = sniff_encoding(head)
+        if encoding is None:  # decided from the first bytes: a binary file is never read further
+            try:
+                stream.seek(0, os.SEEK_END)  # the byte count in the stats is the file's size, as for text
+            except (OSError, ValueError):
+                pass
             return [], "binary"
+        if len(head) == SNIFF_BYTES and chunk + overlap > SNIFF_BYTES:
+            head += stream.read(chunk + overlap - SNIFF_BYTES)
         if encoding != "utf-8":  # UTF-16/32 files are small in practice; transcode whole
             return self.scan_bytes(to_utf8(head + stream.read(), encoding), path), encoding
         buf = to_utf8(head, "utf-8")
@@ -276,8 +281,8 @@ class KeywordIndex:
             self._finder = re2.compile(b"|".join(
                 b"".join(b"[%c%c]" % (c - 32, c) if 97 <= c <= 122 else re2.escape(bytes([c])) for c in k)
                 for k in sorted(self.keywords, key=len, reverse=True)), options)
-        self._unkeyed = [r for r in rules if not r.keywords]
-        self._gate = _any_of([r.pattern for r in self._unkeyed]) if self._unkeyed else None
+        self._unkeyed = tuple(r for r in rules if not r.keywords)
+        self._gates: dict[tuple[str, ...], Any] = {}
 
     def positions(self, data: bytes) -> dict[int, list[int]]:
         """Offsets of every occurrence of each keyword (index into self.keywords), case-insensitively (ASCII)."""
@@ -297,36 +302,50 @@ class KeywordIndex:
     def plan(self, data: bytes) -> list[tuple[Rule, Optional[list[tuple[int, int]]]]]:
         """(rule, regions) for each rule that may match, in rule order; regions None means the whole buffer."""
         found = self.positions(data)
-        unkeyed_may_match = self._gate is None or self._gate.search(data) is not None
+        unkeyed = self._unkeyed_starts(data) if self._unkeyed else {}
         size = len(data)
         plan: list[tuple[Rule, Optional[list[tuple[int, int]]]]] = []
+        shared: dict[tuple, list[tuple[int, int]]] = {}  # rules with the same keywords and reach share regions
         for rule, need in zip(self.active, self.need):
             if not need:
-                if unkeyed_may_match:
-                    plan.append((rule, None))
-                continue
-            hits = [found[i] for i in need if i in found]
-            if not hits:
+                if rule.id in unkeyed:
+                    plan.append((rule, [(unkeyed[rule.id], size)]))
                 continue
             before = rule.span + (rule.context_after_window if rule.context_after is not None else 0)
             after = rule.span + self._longest + (rule.context_window if rule.context is not None else 0)
-            if before + after >= size:
-                plan.append((rule, None))
-                continue
-            starts = hits[0] if len(hits) == 1 else sorted(itertools.chain.from_iterable(hits))
-            regions: list[tuple[int, int]] = []
-            lo = starts[0] - before
-            hi = starts[0] + after
-            for at in starts:  # sorted: each region grows or a new one starts
-                if at - before <= hi:
-                    if at + after > hi:
-                        hi = at + after
-                else:
-                    regions.append((lo if lo > 0 else 0, hi if hi < size else size))
-                    lo, hi = at - before, at + after
-            regions.append((lo if lo > 0 else 0, hi if hi < size else size))
-            plan.append((rule, None if regions == [(0, size)] else regions))
+            key = (need, before, after)
+            regions = shared.get(key)
+            if regions is None:
+                regions = shared[key] = _regions(found, need, before, after, size)
+            if regions:
+                plan.append((rule, None if regions == [(0, size)] else regions))
         return plan
+
+    def _unkeyed_starts(self, data: bytes) -> dict[str, int]:
+        """For each rule without keywords that matches somewhere in data, where its first match can start.
+
+        One search of all such rules at once finds the leftmost place where any of them matches: no rule
+        matches before it, and the rules matching there are those that match anchored there. The search then
+        goes on with the rules not yet seen, so a file pays one pass for every rule that is present, plus one.
+        """
+        starts: dict[str, int] = {}
+        remaining, pos = self._unkeyed, 0
+        while remaining:
+            key = tuple(r.id for r in remaining)
+            gate = self._gates.get(key, False)
+            if gate is False:
+                gate = self._gates[key] = _any_of([r.pattern for r in remaining])
+            if gate is None:  # RE2 could not combine them: each runs on the whole buffer
+                starts.update((r.id, pos) for r in remaining)
+                break
+            m = gate.search(data, pos)
+            if m is None:
+                break
+            pos = m.start()
+            here = tuple(r for r in remaining if r.regex.match(data, pos) is not None) or remaining
+            starts.update((r.id, pos) for r in here)
+            remaining = tuple(r for r in remaining if all(r is not h for h in here))
+        return starts
 
     def runnable(self, data: bytes) -> list[Rule]:
         """The active rules that may match in data, in rule order."""
@@ -359,6 +378,48 @@ def spans(regex, data: bytes, pos: int, endpos: int, group: int,
             return
         yield found[group]
         pos = start + 1 if overlapping or end == start else end
+
+
+def _regions(found: dict[int, list[int]], need: tuple[int, ...], before: int, after: int,
+             size: int) -> list[tuple[int, int]]:
+    """The merged regions [at - before, at + after) around every occurrence of the needed keywords ([] if none)."""
+    hits = [found[i] for i in need if i in found]
+    if not hits:
+        return []
+    if before + after >= size:
+        return [(0, size)]
+    starts = hits[0] if len(hits) == 1 else sorted(itertools.chain.from_iterable(hits))
+    regions: list[tuple[int, int]] = []
+    lo = starts[0] - before
+    hi = starts[0] + after
+    for at in starts:  # sorted: each region grows or a new one starts
+        if at - before <= hi:
+            if at + after > hi:
+                hi = at + after
+        else:
+            regions.append((lo if lo > 0 else 0, hi if hi < size else size))
+            lo, hi = at - before, at + after
+    regions.append((lo if lo > 0 else 0, hi if hi < size else size))
+    return regions
+
+
+def _region_spans(regex, data: bytes, regions, group: int) -> Iterator[tuple[int, int]]:
+    """spans() over each region in turn, in one generator (the common case runs RE2.Match inline)."""
+    regex = getattr(regex, "compiled", lambda: regex)()
+    native = getattr(regex, "_regexp", None)
+    if native is None or _UNANCHORED is None or not hasattr(native, "Match"):
+        for lo, hi in regions:
+            yield from spans(regex, data, lo, hi, group)
+        return
+    match, unanchored = native.Match, _UNANCHORED
+    for pos, endpos in regions:
+        while pos <= endpos:
+            found = match(unanchored, data, pos, endpos)
+            start, end = found[0]
+            if start < 0:
+                break
+            yield found[group]
+            pos = end if end > start else start + 1
 
 
 def _unanchored():

@@ -24,7 +24,7 @@ RULE_KEYS_OPTIONAL = {
     "exchange", "context", "context_window", "ref", "remediation", "examples", "family", "entropy_only",
     "use_placeholders", "context_after", "context_after_window", "span",
 }
-DEFAULT_SPAN = 1024  # how far a match (name, value, separators) may reach from one of its rule's keywords
+DEFAULT_SPAN = 512  # the longest text a match spans (name, separators, value): its regions reach this far from a keyword
 FILE_KEYS = {"version", "rules", "fragments", "placeholders", "description", "public_test_keys"}
 SEVERITIES = ("low", "medium", "high", "critical")
 CONFIDENCES = ("low", "medium", "high")
@@ -65,10 +65,10 @@ class LazyRegex:
     rules whose keywords occur (compiling all of them costs ~40 ms per hook run). The test suite compiles and
     runs every shipped rule, so a broken one cannot ship; users' rules are compiled at load and checked."""
 
-    __slots__ = ("pattern", "file", "rule", "_compiled")
+    __slots__ = ("pattern", "file", "rule", "_compiled", "_group")
 
     def __init__(self, pattern: str, file: str, rule: str | None) -> None:
-        self.pattern, self.file, self.rule, self._compiled = pattern, file, rule, None
+        self.pattern, self.file, self.rule, self._compiled, self._group = pattern, file, rule, None, -1
 
     def compiled(self) -> Any:
         if self._compiled is None:
@@ -77,7 +77,9 @@ class LazyRegex:
 
     @property
     def secret_group(self) -> int:
-        return secret_group(self.compiled(), self.file, self.rule)
+        if self._group < 0:
+            self._group = secret_group(self.compiled(), self.file, self.rule)
+        return self._group
 
     def finditer(self, data: bytes, pos: int | None = None, endpos: int | None = None):
         return self.compiled().finditer(data, pos, endpos)
