@@ -94,7 +94,7 @@ class Scanner:
         found: list[RawMatch] = []
         for rule, regions in self._active().plan(data):
             group = rule.group if rule.group >= 0 else rule.regex.secret_group
-            for start, end in _region_spans(rule.regex, data, regions or ((0, len(data)),), group):
+            for start, end in region_spans(rule.regex, data, regions or ((0, len(data)),), group):
                 if start < 0 or end <= start:
                     continue
                 if self._accept(rule, data, start, end, path):
@@ -290,7 +290,7 @@ class KeywordIndex:
         if self._finder is None:
             return found
         implied = self._implied
-        for at, stop in spans(self._finder, data, 0, len(data), 0, overlapping=True):
+        for at, stop in region_spans(self._finder, data, ((0, len(data)),), 0, overlapping=True):
             for i in implied[data[at: stop].lower()]:
                 found.setdefault(i, []).append(at)
         return found
@@ -352,34 +352,6 @@ class KeywordIndex:
         return [rule for rule, _ in self.plan(data)]
 
 
-def spans(regex, data: bytes, pos: int, endpos: int, group: int,
-          overlapping: bool = False) -> Iterator[tuple[int, int]]:
-    """(start, end) of `group` in each match of a compiled RE2 regex within data[pos:endpos], the rest of data
-    being context; `overlapping` restarts one byte after each match start instead of at its end.
-
-    The scanner's innermost loop (a call per keyword hit): google-re2's RE2.Match is called directly, skipping
-    the per-match objects of its Python wrapper, whose own finditer would give the same spans.
-    """
-    regex = getattr(regex, "compiled", lambda: regex)()  # a shipped rule's LazyRegex
-    native = getattr(regex, "_regexp", None)
-    if native is None or _UNANCHORED is None or not hasattr(native, "Match"):  # not google-re2: public API
-        while pos <= endpos:
-            m = regex.search(data, pos, endpos)
-            if m is None:
-                return
-            yield m.span(group)
-            pos = m.start() + 1 if overlapping or m.end() == m.start() else m.end()
-        return
-    match, unanchored = native.Match, _UNANCHORED
-    while pos <= endpos:
-        found = match(unanchored, data, pos, endpos)
-        start, end = found[0]
-        if start < 0:
-            return
-        yield found[group]
-        pos = start + 1 if overlapping or end == start else end
-
-
 def _regions(found: dict[int, list[int]], need: tuple[int, ...], before: int, after: int,
              size: int) -> list[tuple[int, int]]:
     """The merged regions [at - before, at + after) around every occurrence of the needed keywords ([] if none)."""
@@ -403,23 +375,30 @@ def _regions(found: dict[int, list[int]], need: tuple[int, ...], before: int, af
     return regions
 
 
-def _region_spans(regex, data: bytes, regions, group: int) -> Iterator[tuple[int, int]]:
-    """spans() over each region in turn, in one generator (the common case runs RE2.Match inline)."""
-    regex = getattr(regex, "compiled", lambda: regex)()
+def region_spans(regex, data: bytes, regions, group: int,
+                 overlapping: bool = False) -> Iterator[tuple[int, int]]:
+    """(start, end) of `group` in each match of a compiled RE2 regex within each (pos, endpos) region of data,
+    the rest of data being context; `overlapping` restarts one byte after each match start, not at its end.
+
+    The scanner's innermost loop (a call per keyword hit): google-re2's RE2.Match is called directly, skipping
+    the per-match objects of its Python wrapper, whose finditer(data, pos, endpos) gives the same spans.
+    """
+    regex = getattr(regex, "compiled", lambda: regex)()  # a shipped rule's LazyRegex
     native = getattr(regex, "_regexp", None)
-    if native is None or _UNANCHORED is None or not hasattr(native, "Match"):
-        for lo, hi in regions:
-            yield from spans(regex, data, lo, hi, group)
-        return
-    match, unanchored = native.Match, _UNANCHORED
+    if native is None or _UNANCHORED is None or not hasattr(native, "Match"):  # not google-re2: public API
+        def match(_anchor, text, pos, endpos):
+            m = regex.search(text, pos, endpos)
+            return [(-1, -1)] * (group + 1) if m is None else [m.span(i) for i in range(group + 1)]
+    else:
+        match = native.Match
     for pos, endpos in regions:
         while pos <= endpos:
-            found = match(unanchored, data, pos, endpos)
+            found = match(_UNANCHORED, data, pos, endpos)
             start, end = found[0]
             if start < 0:
                 break
             yield found[group]
-            pos = end if end > start else start + 1
+            pos = start + 1 if overlapping or end == start else end
 
 
 def _unanchored():
