@@ -281,6 +281,14 @@ class KeywordIndex:
             self._finder = re2.compile(b"|".join(
                 b"".join(b"[%c%c]" % (c - 32, c) if 97 <= c <= 122 else re2.escape(bytes([c])) for c in k)
                 for k in sorted(self.keywords, key=len, reverse=True)), options)
+        # per rule: (keywords needed, bytes a match reaches before and after a keyword), None without keywords
+        self._reach = [None if not need else (need, _reach_before(r), _reach_after(r) + self._longest)
+                       for r, need in zip(rules, self.need)]
+        self._rules_of: list[list[int]] = [[] for _ in self.keywords]  # keyword -> the rules it may start
+        for n, need in enumerate(self.need):
+            for i in need:
+                self._rules_of[i].append(n)
+        self._always = [n for n, need in enumerate(self.need) if not need]
         self._unkeyed = tuple(r for r in rules if not r.keywords)
         self._gates: dict[tuple[str, ...], Any] = {}
 
@@ -304,21 +312,21 @@ class KeywordIndex:
         found = self.positions(data)
         unkeyed = self._unkeyed_starts(data) if self._unkeyed else {}
         size = len(data)
+        candidates = set(self._always)
+        for i in found:
+            candidates.update(self._rules_of[i])
         plan: list[tuple[Rule, Optional[list[tuple[int, int]]]]] = []
         shared: dict[tuple, list[tuple[int, int]]] = {}  # rules with the same keywords and reach share regions
-        for rule, need in zip(self.active, self.need):
-            if not need:
+        for n in sorted(candidates):
+            rule, reach = self.active[n], self._reach[n]
+            if reach is None:  # no keywords
                 if rule.id in unkeyed:
                     plan.append((rule, [(unkeyed[rule.id], size)]))
                 continue
-            before = rule.span + (rule.context_after_window if rule.context_after is not None else 0)
-            after = rule.span + self._longest + (rule.context_window if rule.context is not None else 0)
-            key = (need, before, after)
-            regions = shared.get(key)
+            regions = shared.get(reach)
             if regions is None:
-                regions = shared[key] = _regions(found, need, before, after, size)
-            if regions:
-                plan.append((rule, None if regions == [(0, size)] else regions))
+                regions = shared[reach] = _regions(found, *reach, size)
+            plan.append((rule, None if regions == [(0, size)] else regions))
         return plan
 
     def _unkeyed_starts(self, data: bytes) -> dict[str, int]:
@@ -350,6 +358,16 @@ class KeywordIndex:
     def runnable(self, data: bytes) -> list[Rule]:
         """The active rules that may match in data, in rule order."""
         return [rule for rule, _ in self.plan(data)]
+
+
+def _reach_before(rule: Rule) -> int:
+    """How far before a keyword a match may start: its own length, or a keyword in the context after it."""
+    return rule.span + (rule.context_after_window if rule.context_after is not None else 0)
+
+
+def _reach_after(rule: Rule) -> int:
+    """How far after a keyword's start a match may end: its own length, or a keyword in the context before it."""
+    return rule.span + (rule.context_window if rule.context is not None else 0)
 
 
 def _regions(found: dict[int, list[int]], need: tuple[int, ...], before: int, after: int,
