@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -82,7 +81,7 @@ def test_names_of_families() -> None:
     wallet = [r for r in rules if r.kind not in ("exchange", "infrastructure")][:1]
     assert bridge.family_label("KuCoin", exchange) == "KuCoin API credential"
     assert bridge.family_label("EthereumPrivateKey", wallet) == "Ethereum Private Key"
-    assert bridge.family_label("QuickNode", [replace(wallet[0], kind="infrastructure")]) == "QuickNode credential"
+    assert bridge.family_label("QuickNode", [wallet[0]._replace(kind="infrastructure")]) == "QuickNode credential"
 
 
 def test_uuid_normalised_form(fake) -> None:

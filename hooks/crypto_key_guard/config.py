@@ -5,15 +5,15 @@ turn a setting off). `crypto-key-guard config` prints the effective configuratio
 """
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
 
 from .errors import EXIT_CLEAN, ConfigError, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: importing typing costs a hook ~5 ms per commit
+    from typing import Any, Sequence
 
 YAML_NAME = ".crypto-key-guard.yaml"
 PYPROJECT = "pyproject.toml"
@@ -38,11 +38,23 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-@dataclass
 class Config:
-    root: Path
-    source: str | None = None                    # the file it came from, None for defaults only
-    values: dict[str, Any] = field(default_factory=dict)
+    __slots__ = ("root", "source", "values")
+
+    def __init__(self, root: Path, source: str | None = None, values: dict[str, Any] | None = None) -> None:
+        self.root = root
+        self.source = source    # the file it came from, None for defaults only
+        self.values: dict[str, Any] = {} if values is None else values
+
+    def __repr__(self) -> str:
+        return f"Config(root={self.root!r}, source={self.source!r}, values={self.values!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Config:
+            return NotImplemented
+        return (self.root, self.source, self.values) == (other.root, other.source, other.values)
+
+    __hash__ = None  # mutable, like the dataclass it was
 
     def get(self, key: str) -> Any:
         if key in self.values:
@@ -69,8 +81,27 @@ def project_root(start: str | os.PathLike = ".") -> Path:
     start_path = Path(start)
     if start_path.is_file():
         start_path = start_path.parent
-    top = git_toplevel(str(start_path)) if start_path.is_dir() else None
+    top = (_holds_git_dir(start_path) or git_toplevel(str(start_path))) if start_path.is_dir() else None
     return Path(top) if top else start_path.resolve()
+
+
+def _holds_git_dir(path: Path) -> str | None:
+    """The answer of `git rev-parse --show-toplevel` without starting git (which, with importing subprocess,
+    costs a hook ~8 ms per commit) in the usual case, a hook running at the root of its repository: `path`
+    holds the repository (.git directory, or a worktree's/submodule's .git file) and no GIT_DIR/GIT_WORK_TREE
+    points elsewhere. git prints the physical path, as realpath does. None: ask git."""
+    if "GIT_DIR" in os.environ or "GIT_WORK_TREE" in os.environ:
+        return None
+    dot_git = os.path.join(path, ".git")
+    if os.path.isdir(dot_git):
+        found = os.path.isfile(os.path.join(dot_git, "HEAD"))
+    else:
+        try:
+            with open(dot_git, "rb") as fh:
+                found = fh.read(8) == b"gitdir: "
+        except OSError:
+            found = False
+    return os.path.realpath(path) if found else None
 
 
 def finding_base(args: Any, start: str | os.PathLike = ".") -> Path:
@@ -198,6 +229,9 @@ def _load_file(path: Path, root: Path) -> Config:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """crypto-key-guard config: print the effective configuration (defaults, then the file)."""
+    import argparse
+    import json
+
     parser = argparse.ArgumentParser(prog="crypto-key-guard config", description=main.__doc__)
     parser.add_argument("--config", metavar="FILE", help="a configuration file instead of the project's")
     parser.add_argument("--format", choices=("text", "json"), default="text")

@@ -3,16 +3,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
 
 from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
-from .options import add_rule_options, fail_usage, prepare, verbose_log
+from .options import HelpFormatter, add_rule_options, fail_usage, prepare, verbose_log
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Sequence
 
 PROG = "crypto-key-patterns"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__)
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__, formatter_class=HelpFormatter)
     parser.add_argument("filenames", nargs="*", help="files to scan (pre-commit passes the staged ones)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     add_rule_options(parser)

@@ -1,11 +1,11 @@
 """The non-rule YAML data beside the rules: env-file lists and gitignore requirements."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
 
 from .errors import ConfigError
+from .records import record
 from .rules import builtin_patterns_dir, load_yaml
 
 
@@ -23,7 +23,7 @@ def _strings(value: object, file: str, key: str) -> list[str]:
     return list(value)
 
 
-@dataclass(frozen=True)
+@record
 class EnvFileLists:
     blocked: tuple[str, ...]
     templates: tuple[str, ...]
@@ -35,7 +35,7 @@ def load_env_file_lists() -> EnvFileLists:
                         tuple(_strings(section.get("templates"), file, "env_files.templates")))
 
 
-@dataclass(frozen=True)
+@record
 class IgnoreRequirement:
     path: str   # a path git must ignore
     entry: str  # what --fix appends when it is not ignored

@@ -1,8 +1,7 @@
 """Findings and redaction: a finding holds the redacted value from the moment it is made."""
 from __future__ import annotations
 
-import hashlib
-from dataclasses import asdict, dataclass, field
+from .records import record
 
 ELLIPSIS = "\u2026"
 
@@ -25,12 +24,25 @@ def redact(secret: str) -> str:
     return f"{secret[:keep]}{ELLIPSIS}{secret[-keep:]}"
 
 
+def sha256_hex(data: bytes) -> str:
+    """hashlib.sha256(data).hexdigest(), preferring CPython's built-in SHA-256: importing hashlib loads OpenSSL,
+    ~4 ms of every hook run that fingerprints a finding or looks up the parsed-rules cache."""
+    try:
+        from _sha256 import sha256  # Python <= 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256  # Python >= 3.12
+        except ImportError:  # another interpreter
+            from hashlib import sha256
+    return sha256(data).hexdigest()
+
+
 def secret_hash(rule_id: str, secret: str) -> str:
     """A stable fingerprint of (rule, secret): usable in ignore files, never reversible to the value."""
-    return hashlib.sha256(f"{rule_id}\0{secret}".encode("utf-8", "surrogatepass")).hexdigest()
+    return sha256_hex(f"{rule_id}\0{secret}".encode("utf-8", "surrogatepass"))
 
 
-@dataclass(frozen=True)
+@record(compare_last=False)
 class Finding:
     file: str
     line: int
@@ -43,10 +55,15 @@ class Finding:
     fingerprint: str
     kind: str = "generic"
     remediation: str = ""
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    extra: dict = {}  # never mutated: a finding with extras gets its own dict; not compared or hashed
 
     def to_dict(self) -> dict:
-        data = asdict(self)
-        if not data["extra"]:
+        """The fields as a new dict (extras deep-copied, as dataclasses.asdict did); no 'extra' key when empty."""
+        data = self._asdict()
+        if data["extra"]:
+            import copy
+
+            data["extra"] = copy.deepcopy(data["extra"])
+        else:
             del data["extra"]
         return data

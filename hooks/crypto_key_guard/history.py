@@ -25,7 +25,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import IO, Callable, Iterator, Optional, Sequence
 
 from .engine import ScanResult
@@ -488,7 +488,7 @@ def group_findings(scan: BlobScan, places: dict[tuple[str, str], Place], commits
                 continue
             seen.add(f.fingerprint)
             for p in by_blob.get(sha) or [None]:
-                if keep is None or keep(replace(f, file=p.path) if p else f):
+                if keep is None or keep(f._replace(file=p.path) if p else f):
                     groups.setdefault(f.fingerprint, []).append((f, p))
     intro_shas = sorted({c for p in places.values() for c in p.introduced + p.removed})
     names = name_commits(repo, intro_shas)
@@ -529,7 +529,7 @@ def group_findings(scan: BlobScan, places: dict[tuple[str, str], Place], commits
         extra["introduced"] = dict(commit_info(intro[3]), path=place_dicts[0]["path"]) if intro[3] else None
         extra["in_head"] = any(d["in_head"] for d in place_dicts)
         extra["places"] = place_dicts
-        finding = replace(f0, file=place_dicts[0]["path"], line=f0.line, column=f0.column, extra=extra)
+        finding = f0._replace(file=place_dicts[0]["path"], line=f0.line, column=f0.column, extra=extra)
         result.append(((intro, finding.file, finding.line), finding))
     result.sort(key=lambda r: r[0])
     return [f for _, f in result]

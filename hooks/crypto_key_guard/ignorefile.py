@@ -7,21 +7,24 @@ line number, so moving code does not invalidate an entry and merges do not confl
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from pathlib import Path
-from typing import Iterable, Sequence
 
 from .errors import ConfigError
 from .findings import Finding
+from .records import record
 from .sources import printable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: importing typing costs a hook ~5 ms per commit
+    from pathlib import Path
+    from typing import Iterable, Sequence
 
 _ENTRY = re.compile(r"^(?P<rule>[a-z0-9][a-z0-9-]*):(?P<fp>[0-9a-f]{64})(?:\s+(?P<glob>[^#\s]+))?\s*(?:#.*)?$")
 HEADER = ("# crypto-key-guard accepted findings: <rule-id>:<fingerprint> [path-glob]  # note\n"
           "# A fingerprint is a hash of the rule and the secret, not a line number. Remove an entry to re-check.\n")
 
 
-@dataclass(frozen=True)
+@record
 class IgnoreEntry:
     rule: str
     fingerprint: str

@@ -5,18 +5,21 @@ linear time: a user's pattern file cannot hang a commit with catastrophic backtr
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
 
 import re2
 
 from .errors import ConfigError
+from .findings import sha256_hex
+from .records import record
 from .validators import VALIDATORS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: importing typing costs a hook ~5 ms per commit
+    from typing import Any, Iterable, Sequence
 
 RULE_KEYS_REQUIRED = {"id", "description", "regex"}
 RULE_KEYS_OPTIONAL = {
@@ -164,12 +167,10 @@ def _is_shipped(path: Path) -> bool:
 
 
 def _cache_file(raw: bytes) -> Path | None:
-    import hashlib
-
     base = cache_dir()
     if base is None:
         return None
-    return base / f"yaml-{hashlib.sha256(_CACHE_FORMAT + raw).hexdigest()}.json"
+    return base / f"yaml-{sha256_hex(_CACHE_FORMAT + raw)}.json"
 
 
 def _parsed_cache_get(raw: bytes) -> tuple[Any] | None:
@@ -188,6 +189,7 @@ def _parsed_cache_get(raw: bytes) -> tuple[Any] | None:
 
 def _parsed_cache_put(raw: bytes, data: Any) -> None:
     """Store a parsed document; silently skipped when the cache dir is unwritable or JSON cannot hold it."""
+    import contextlib
     import json
     import tempfile
 
@@ -212,7 +214,7 @@ def _parsed_cache_put(raw: bytes, data: Any) -> None:
         return
 
 
-@dataclass(frozen=True)
+@record(compare_last=False)
 class Rule:
     id: str
     description: str
@@ -239,17 +241,23 @@ class Rule:
     entropy_only: bool = False      # matched on shape alone: suppressed in minified code
     use_placeholders: bool = True   # apply the shared placeholder list (off for e.g. mnemonics: real words)
     span: int = DEFAULT_SPAN        # the regex runs only within this many bytes (plus context windows) of a keyword
-    examples: dict = field(default_factory=dict, compare=False, hash=False)
+    examples: dict = {}             # never mutated (each loaded rule gets its own); not compared or hashed
 
 
-@dataclass
 class RuleSet:
-    rules: list[Rule]
-    placeholders: list[Any]
-    files: list[str]
-    # sha256 hex digests of published test values (hardhat accounts, spec test vectors): stored as hashes
-    # so this repository never holds them literally; reported only on request.
-    public_test_keys: frozenset = frozenset()
+    __slots__ = ("rules", "placeholders", "files", "public_test_keys")
+
+    def __init__(self, rules: list[Rule], placeholders: list[Any], files: list[str],
+                 public_test_keys: frozenset = frozenset()) -> None:
+        self.rules = rules
+        self.placeholders = placeholders
+        self.files = files
+        # sha256 hex digests of published test values (hardhat accounts, spec test vectors): stored as hashes
+        # so this repository never holds them literally; reported only on request.
+        self.public_test_keys = public_test_keys
+
+    def __repr__(self) -> str:
+        return f"RuleSet({len(self.rules)} rules from {len(self.files)} files)"
 
     def by_id(self, rule_id: str) -> Rule:
         for rule in self.rules:

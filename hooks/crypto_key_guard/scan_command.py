@@ -88,11 +88,9 @@ def scan_paths(args: argparse.Namespace, session):
 
 def _prefixed(finding, root: str):
     """With several roots, name files by root too (a root that is a file already is the name)."""
-    from dataclasses import replace
-
     if os.path.isfile(root) or os.path.islink(root):
-        return replace(finding, file=os.path.normpath(root))
-    return replace(finding, file=os.path.normpath(os.path.join(root, finding.file)))
+        return finding._replace(file=os.path.normpath(root))
+    return finding._replace(file=os.path.normpath(os.path.join(root, finding.file)))
 
 
 if __name__ == "__main__":

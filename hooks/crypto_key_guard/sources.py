@@ -8,13 +8,17 @@ from __future__ import annotations
 import functools
 import os
 import stat
-import subprocess
-from dataclasses import dataclass
-from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, Optional
+
+from .records import record
+
+# subprocess and pathlib are imported by the tree and index sources only: the hooks list named files, and
+# those imports would cost them ~10 ms per commit.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO, Callable, Iterator, Optional
 
 
-@dataclass(frozen=True)
+@record
 class Item:
     path: str                                   # what reports show (relative to the scanned root)
     open: Optional[Callable[[], BinaryIO]]      # None when the item cannot be read; see `skip`
@@ -58,6 +62,8 @@ def named_files(paths: list[str]) -> Iterator[Item]:
 
 
 def git_toplevel(path: str = ".") -> Optional[str]:
+    import subprocess
+
     try:
         out = subprocess.run(["git", "-C", path, "rev-parse", "--show-toplevel"],
                              capture_output=True, check=False)
@@ -67,6 +73,8 @@ def git_toplevel(path: str = ".") -> Optional[str]:
 
 
 def git_output(args: list[str], cwd: str) -> bytes:
+    import subprocess
+
     out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
     if out.returncode != 0:
         msg = out.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -76,11 +84,15 @@ def git_output(args: list[str], cwd: str) -> bytes:
 
 def _git_ignored_dir(root: str) -> bool:
     """A directory git ignores lists no files; asked for by name, it is walked instead."""
+    import subprocess
+
     return subprocess.run(["git", "check-ignore", "-q", "."], cwd=root, capture_output=True).returncode == 0
 
 
 def tree_files(root: str) -> Iterator[Item]:
     """Inside a git work tree: tracked files plus untracked ones not ignored. Elsewhere: a walk, dotfiles included."""
+    from pathlib import Path
+
     root_path = Path(root)
     if git_toplevel(root) is not None and root_path.is_dir() and not _git_ignored_dir(root):
         listing = git_output(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."], cwd=root)
@@ -135,6 +147,7 @@ def _walk(top: str, rel: str) -> Iterator[Item]:
 def staged_files(root: str) -> Iterator[Item]:
     """What the next commit will hold: the index blobs of added, copied, modified and renamed files."""
     import io
+    import subprocess
 
     top = git_toplevel(root)
     if top is None:

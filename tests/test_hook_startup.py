@@ -1,0 +1,95 @@
+"""The pre-commit hook's start-up: what it must not import, and the shortcuts it takes to stay fast."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from crypto_key_guard.config import project_root
+from crypto_key_guard.findings import Finding, secret_hash
+from crypto_key_guard.rules import default_rules
+
+from conftest import git
+
+# Each costs a commit milliseconds at start-up (dataclasses pulls in inspect, ast, dis, tokenize); none is
+# needed to scan a few named files at the root of a repository.
+NOT_ON_THE_HOOK_PATH = ("dataclasses", "inspect", "typing", "subprocess", "shutil", "hashlib", "yaml",
+                        "detect_secrets", "urllib.request", "multiprocessing")
+
+_RUN_HOOK = """
+import json, sys
+before = set(sys.modules)
+from crypto_key_guard.crypto_key_patterns import main
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "new": sorted(set(sys.modules) - before)}))
+"""
+
+
+def run_hook_in(repo: Path, *files: str) -> dict:
+    env = dict(os.environ, CRYPTO_KEY_GUARD_CACHE_DIR=str(repo.parent / "cache"))  # a cache the test owns
+    proc = subprocess.run([sys.executable, "-c", _RUN_HOOK, *files], cwd=repo, env=env, capture_output=True,
+                          text=True, check=False)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_a_clean_commit_imports_nothing_heavy(git_repo: Path) -> None:
+    (git_repo / "bot.py").write_text("def price(x):\n    return x * 2\n", encoding="utf-8")
+    run_hook_in(git_repo, "bot.py")  # fills the parsed-rules cache, like any earlier commit
+    out = run_hook_in(git_repo, "bot.py")
+    assert out["code"] == 0
+    assert "crypto_key_guard.engine" in out["new"]  # it did scan
+    assert [m for m in NOT_ON_THE_HOOK_PATH if m in out["new"]] == []
+
+
+def test_a_finding_still_imports_nothing_heavy_but_hashlib(git_repo: Path, fake) -> None:
+    (git_repo / "bot.py").write_text(f'BINANCE_API_SECRET = "{fake("{alnum:64}")}"\n', encoding="utf-8")
+    run_hook_in(git_repo, "bot.py")
+    out = run_hook_in(git_repo, "bot.py")
+    assert out["code"] == 1
+    # hashlib may come with the public-test-key check of a candidate; the rest never
+    assert [m for m in NOT_ON_THE_HOOK_PATH if m in out["new"] and m != "hashlib"] == []
+
+
+def test_project_root_without_git_agrees_with_git(git_repo: Path, tmp_path: Path) -> None:
+    def toplevel(path: Path) -> Path:
+        return Path(git(path, "rev-parse", "--show-toplevel").stdout.strip())
+
+    (git_repo / "a.txt").write_text("a\n", encoding="utf-8")
+    git(git_repo, "add", "a.txt")
+    git(git_repo, "commit", "-q", "-m", "a")
+    sub = git_repo / "sub"
+    sub.mkdir()
+    fake_git = git_repo / "not-a-repo"
+    (fake_git / ".git").mkdir(parents=True)  # a .git without HEAD is no repository: git looks further up
+    worktree = tmp_path / "wt"
+    git(git_repo, "worktree", "add", "-q", str(worktree))  # its .git is a file ("gitdir: ...")
+    link = tmp_path / "link"
+    link.symlink_to(git_repo)  # git names the physical directory
+    for start in (git_repo, sub, fake_git, worktree, link):
+        assert project_root(start) == toplevel(start), start
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert project_root(plain) == plain.resolve()
+
+
+def test_project_root_asks_git_when_the_environment_redirects_it(git_repo: Path, monkeypatch) -> None:
+    other = git_repo.parent / "other"
+    other.mkdir()
+    monkeypatch.setenv("GIT_WORK_TREE", str(other))
+    monkeypatch.setenv("GIT_DIR", str(git_repo / ".git"))
+    assert project_root(git_repo) == other.resolve()
+
+
+def test_records_compare_and_hash_as_the_frozen_dataclasses_did() -> None:
+    base = Finding("a.py", 1, 2, "r", "d", "high", "high", "ab…cd", secret_hash("r", "x"))
+    extra = base._replace(extra={"exchange": "Binance"})
+    assert base == extra and hash(base) == hash(extra)  # extras are not compared, as before
+    assert base != base._replace(line=3)
+    assert base != tuple(base) and tuple(base) != base  # a record is not a plain tuple
+    assert extra.to_dict()["extra"] == {"exchange": "Binance"} and "extra" not in base.to_dict()
+    assert extra.to_dict()["extra"] is not extra.extra  # a copy, as dataclasses.asdict made
+    rule = default_rules().rules[0]
+    assert rule == rule._replace(examples={}) and hash(rule) == hash(rule._replace(examples={}))
+    assert os.path.basename(rule.source).endswith(".yaml")
