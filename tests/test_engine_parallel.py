@@ -50,9 +50,12 @@ def _as_tuples(result) -> list[tuple]:
     return [(f.file, f.line, f.column, f.rule, f.fingerprint, f.redacted) for f in result.findings]
 
 
-def test_parallel_and_serial_scans_are_identical(tmp_path: Path, rng: random.Random, monkeypatch) -> None:
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])  # spawn: macOS and Windows (the scanner is pickled)
+def test_parallel_and_serial_scans_are_identical(tmp_path: Path, rng: random.Random, monkeypatch,
+                                                 start_method: str) -> None:
     _generate_tree(tmp_path, rng, 240)
     # small thresholds so this small tree takes the worker path, in several batches
+    monkeypatch.setattr(engine, "START_METHOD", start_method)
     monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 1)
     monkeypatch.setattr(engine, "BATCH_FILES", 7)
     scanner = Scanner()

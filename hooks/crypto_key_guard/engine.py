@@ -6,7 +6,7 @@ import functools
 import itertools
 import os
 
-from .findings import Finding, redact, secret_hash
+from .findings import Finding, redact, secret_hash, sha256_hex
 from .records import record
 from .rules import Rule, RuleSet, default_rules
 from .validators import VALIDATORS, Candidate, is_low_diversity
@@ -195,7 +195,7 @@ class Scanner:
         if encoding is None:  # decided from the first bytes: a binary file is never read further
             try:
                 stream.seek(0, os.SEEK_END)  # the byte count in the stats is the file's size, as for text
-            except (OSError, ValueError):
+            except (AttributeError, OSError, ValueError):  # a pipe (history's blob stream drains itself)
                 pass
             return [], "binary"
         if len(head) == SNIFF_BYTES and chunk + overlap > SNIFF_BYTES:
@@ -256,9 +256,9 @@ class KeywordIndex:
     (Latin-1 mode, ASCII letters spelled as [aA] classes, every other byte literal: bytes.lower() folds only
     ASCII, while RE2's (?i) would also fold e.g. the Kelvin sign into k).
 
-    A rule's region around a keyword reaches `span` bytes plus its context windows to each side: every
-    alternative of a rule's context names one of its keywords, so a value the rule could accept lies in a
-    region. Regions are searched with the whole buffer as context (RE2 pos/endpos: anchors and word boundaries
+    A rule's region around a keyword reaches `span` bytes plus its context windows to each side. A shipped
+    rule's keywords are the words its regex or its context requires, so a value the rule could accept lies in
+    a region (limits: a match longer than its span; a value whose context is only another value's shape). Regions are searched with the whole buffer as context (RE2 pos/endpos: anchors and word boundaries
     see the text around them). Rules without keywords run on the whole buffer, but only when one search of them all
     finds a match somewhere, which most files never have.
     """
@@ -452,14 +452,13 @@ def _any_of(patterns: list[str]):
 
 def public_key_digest(value: str) -> str:
     """How public test keys are listed in YAML: sha256 of the value, whitespace-normalised, lower-case."""
-    import hashlib
     import re
 
     # separators of a phrase or word list do not matter: 'a b', 'a,b' and '"a", "b"' are one value
     normal = " ".join(re.split(r"[\s,\"'`\\]+", value.replace("\\n", " "))).strip().lower()
     if normal.startswith("0x"):
         normal = normal[2:]
-    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
+    return sha256_hex(normal.encode("utf-8"))
 
 
 def context_distance(rule: Rule, data: bytes, start: int, end: int) -> int:
@@ -586,14 +585,21 @@ def _batches(items) -> Iterator[list]:
         yield batch
 
 
-def _parallel_outcomes(scanner: Scanner, items, jobs: int) -> Iterator[tuple]:
-    import collections
-    import multiprocessing
+START_METHOD = ""  # "" = the platform's choice (tests set "spawn" to run macOS's and Windows' path here)
+
+
+def _start_method() -> str:
     import sys
 
     # fork shares the loaded rules at no cost; elsewhere (macOS, Windows) workers unpickle the scanner
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    pool = multiprocessing.get_context(method).Pool(jobs, _worker_init, (scanner,))
+    return "fork" if sys.platform.startswith("linux") else "spawn"
+
+
+def _parallel_outcomes(scanner: Scanner, items, jobs: int) -> Iterator[tuple]:
+    import collections
+    import multiprocessing
+
+    pool = multiprocessing.get_context(START_METHOD or _start_method()).Pool(jobs, _worker_init, (scanner,))
     try:
         pending: collections.deque = collections.deque()
         batches = _batches(items)

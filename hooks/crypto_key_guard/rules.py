@@ -73,6 +73,9 @@ class LazyRegex:
     def __init__(self, pattern: str, file: str, rule: str | None) -> None:
         self.pattern, self.file, self.rule, self._compiled, self._group = pattern, file, rule, None, -1
 
+    def __reduce__(self) -> tuple:  # worker processes (spawn) get the source and compile it themselves
+        return LazyRegex, (self.pattern, self.file, self.rule)
+
     def compiled(self) -> Any:
         if self._compiled is None:
             self._compiled = compile_regex(self.pattern, self.file, self.rule)
