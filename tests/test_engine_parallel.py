@@ -133,6 +133,38 @@ def test_rules_cache_round_trip_and_unwritable_dir(tmp_path: Path, monkeypatch) 
     assert not (tmp_path / "cache2").exists()  # users' pattern files are never copied into the cache
 
 
+def _plain(ruleset: rules.RuleSet) -> list:
+    """The rules as plain values: a lazily compiled regex by its source."""
+    def plain(value):
+        if isinstance(value, rules.LazyRegex):
+            return ("regex", value.pattern)
+        return tuple(plain(v) for v in value) if isinstance(value, tuple) else value
+    return [tuple(plain(v) for v in rule) for rule in ruleset.rules]
+
+
+def test_built_rules_cache_gives_the_same_rules(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv(rules.CACHE_ENV, "")
+    fresh = rules.load_rules()
+    monkeypatch.setenv(rules.CACHE_ENV, str(tmp_path / "cache"))
+    assert _plain(rules.load_rules()) == _plain(fresh)      # miss: built, then stored
+    stored = list((tmp_path / "cache").glob("rules-*.marshal"))
+    assert len(stored) == 1
+    cached = rules.load_rules()                              # hit
+    assert isinstance(cached.rules[0].regex, rules.LazyRegex) and cached.rules[0].group == -1
+    assert _plain(cached) == _plain(fresh)
+    assert cached.files == fresh.files and cached.public_test_keys == fresh.public_test_keys
+    assert [p.search(b"your_api_key_here") is not None for p in cached.placeholders] == \
+        [p.search(b"your_api_key_here") is not None for p in fresh.placeholders]
+    some = fresh.rules[0].id
+    assert [r.id for r in rules.load_rules(disabled=[some]).rules] == [r.id for r in fresh.rules[1:]]
+    with pytest.raises(rules.ConfigError, match="no such rule"):
+        rules.load_rules(disabled=["no-such-rule"])
+    stored[0].write_bytes(b"\x00damaged")                   # a damaged entry is a miss, not an error
+    assert _plain(rules.load_rules()) == _plain(fresh)
+    text = "hello " + expand("BINANCE_API_KEY = '{alnum:64}'", random.Random(7))
+    assert [f.rule for f in Scanner(rules.load_rules()).scan_bytes(text.encode())] == ["binance-api-credential"]
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_file_gone_after_listing_is_a_note_in_both_modes(tmp_path: Path, rng, monkeypatch, jobs: int) -> None:
     _generate_tree(tmp_path, rng, 20)
