@@ -258,9 +258,10 @@ class KeywordIndex:
 
     A rule's region around a keyword reaches `span` bytes plus its context windows to each side. A shipped
     rule's keywords are the words its regex or its context requires, so a value the rule could accept lies in
-    a region (limits: a match longer than its span; a value whose context is only another value's shape). Regions are searched with the whole buffer as context (RE2 pos/endpos: anchors and word boundaries
-    see the text around them). Rules without keywords run on the whole buffer, but only when one search of them all
-    finds a match somewhere, which most files never have.
+    a region (limits: a match longer than its span; a value whose context is only another value's shape).
+    Regions are searched with the whole buffer as context (RE2 pos/endpos: anchors and word boundaries see the
+    text around them). Rules without keywords run from the first place where one search of them all finds a
+    match, which most files never have.
     """
 
     def __init__(self, rules: list[Rule], all_rules: list[Rule] | None = None) -> None:

@@ -27,7 +27,8 @@ RULE_KEYS_OPTIONAL = {
     "exchange", "context", "context_window", "ref", "remediation", "examples", "family", "entropy_only",
     "use_placeholders", "context_after", "context_after_window", "span",
 }
-DEFAULT_SPAN = 512  # the longest text a match spans (name, separators, value): its regions reach this far from a keyword
+# the longest text a match spans (name, separators, value): a rule's regions reach this far from a keyword
+DEFAULT_SPAN = 512
 FILE_KEYS = {"version", "rules", "fragments", "placeholders", "description", "public_test_keys"}
 SEVERITIES = ("low", "medium", "high", "critical")
 CONFIDENCES = ("low", "medium", "high")
