@@ -32,9 +32,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "hooks"))
 
-from crypto_key_guard import history  # noqa: E402
-from crypto_key_guard.engine import Scanner  # noqa: E402
-from crypto_key_guard.examples import expand  # noqa: E402
+from crypto_key_guard.sources import history  # noqa: E402
+from crypto_key_guard.engine.scanner import Scanner  # noqa: E402
+from crypto_key_guard.engine.examples import expand  # noqa: E402
 
 WORDS = ("exchange", "binance", "kraken", "order", "price", "amount", "symbol", "api_key", "secret", "balance",
          "ticker", "market", "ccxt", "config", "wallet", "signal", "strategy", "position", "leverage", "fee")

@@ -136,7 +136,7 @@ def import_times(runs: int) -> dict:
 
 
 def keywords() -> list[str]:
-    from crypto_key_guard.rules import default_rules
+    from crypto_key_guard.engine.rules import default_rules
 
     return sorted({k.decode("utf-8") for r in default_rules().rules for k in r.keywords})
 

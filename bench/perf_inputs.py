@@ -11,7 +11,7 @@ import random
 import shutil
 from pathlib import Path
 
-from crypto_key_guard.examples import expand
+from crypto_key_guard.engine.examples import expand
 
 COMMIT_FILES = 10
 COMMIT_BYTES = 64 << 10

@@ -38,8 +38,8 @@ try:
     import quality_corpus
     from corpus import CACHE, PINNED, real_world_corpus
 
-    from crypto_key_guard.findings import redact
-    from crypto_key_guard.rules import default_rules
+    from crypto_key_guard.engine.findings import redact
+    from crypto_key_guard.engine.rules import default_rules
 except ImportError as exc:  # run outside the project's environment
     raise SystemExit(f"bench/quality.py: {exc.name} is missing; install the project with its test extras first: "
                      "pip install '.[test]'") from None

@@ -15,9 +15,9 @@ from functools import lru_cache
 
 from mnemonic import Mnemonic
 
-from crypto_key_guard.checksums import SECP256K1_N, b58check_encode, encode_extended_key
+from crypto_key_guard.engine.checksums import SECP256K1_N, b58check_encode, encode_extended_key
 
-from crypto_key_guard.examples import ALPHABETS, GENERATORS, random_string
+from crypto_key_guard.engine.examples import ALPHABETS, GENERATORS, random_string
 
 ALNUM, HEX, B64, B64URL, B58 = (ALPHABETS[k] for k in ("alnum", "hex", "base64", "b64url", "base58"))
 UPALNUM = ALPHABETS["upalnum"]
@@ -219,7 +219,7 @@ def btc_address(rng: random.Random) -> str:
 
 
 def solana_pubkey(rng: random.Random) -> str:
-    from crypto_key_guard.checksums import b58encode
+    from crypto_key_guard.engine.checksums import b58encode
 
     return b58encode(rand_bytes(rng, 32))
 

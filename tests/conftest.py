@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crypto_key_guard.examples import expand
+from crypto_key_guard.engine.examples import expand
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

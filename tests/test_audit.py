@@ -8,9 +8,11 @@ import sys
 import pytest
 from conftest import PROJECT_ROOT
 
-from crypto_key_guard import audit, cli
-from crypto_key_guard.audit_exchanges import SPECS
-from crypto_key_guard.findings import redact
+from crypto_key_guard import cli
+
+from crypto_key_guard.commands import audit
+from crypto_key_guard.integrations.exchanges import SPECS
+from crypto_key_guard.engine.findings import redact
 
 
 @pytest.fixture
@@ -160,8 +162,8 @@ def test_sanitize_removes_secrets_signatures_and_the_full_key(fake):
 def test_hooks_and_the_audit_module_do_not_import_ccxt():
     code = (
         "import sys, importlib\n"
-        "for m in ('crypto_key_guard.cli', 'crypto_key_guard.crypto_key_patterns', 'crypto_key_guard.scan_command',"
-        " 'crypto_key_guard.audit', 'crypto_key_guard.audit_exchanges'):\n"
+        "for m in ('crypto_key_guard.cli', 'crypto_key_guard.crypto_key_patterns', 'crypto_key_guard.commands.scan',"
+        " 'crypto_key_guard.commands.audit', 'crypto_key_guard.integrations.exchanges'):\n"
         "    importlib.import_module(m)\n"
         "assert 'ccxt' not in sys.modules, 'ccxt imported'\n"
     )

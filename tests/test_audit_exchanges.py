@@ -17,9 +17,9 @@ from audit_server import (
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from crypto_key_guard import audit
-from crypto_key_guard.audit_exchanges import SPECS
-from crypto_key_guard.findings import redact
+from crypto_key_guard.commands import audit
+from crypto_key_guard.integrations.exchanges import SPECS
+from crypto_key_guard.engine.findings import redact
 
 EXCHANGES = ["binance", "okx", "bybit", "coinbase"]
 WITH_IP_FLAG = ["binance", "okx", "bybit"]  # Coinbase's endpoint does not report the IP allowlist

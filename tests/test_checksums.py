@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from mnemonic import Mnemonic
 
-from crypto_key_guard import checksums
-from crypto_key_guard.checksums import (
+from crypto_key_guard.engine import checksums
+from crypto_key_guard.engine.checksums import (
     EXTENDED_PRIVATE_VERSIONS, EXTENDED_PUBLIC_VERSIONS, b58check_decode, b58decode, bip39_checksum_ok,
     bip39_wordlist, decode_wif, ed25519_public_key, entropy_to_mnemonic, in_secp256k1_range,
     is_extended_private_key, is_solana_keypair,
@@ -93,8 +93,8 @@ def test_bip39_lengths() -> None:
 def test_word_list_is_read_lazily() -> None:
     """Importing the hooks, the validators and checksums must not read the word list."""
     code = (
-        "import crypto_key_guard.crypto_key_patterns, crypto_key_guard.validators, crypto_key_guard.checksums as c\n"
-        "from crypto_key_guard.engine import Scanner\n"
+        "import crypto_key_guard.crypto_key_patterns, crypto_key_guard.engine.validators, crypto_key_guard.engine.checksums as c\n"
+        "from crypto_key_guard.engine.scanner import Scanner\n"
         "Scanner().scan_bytes(b'x = 1\\nprint(x)\\n')\n"
         "assert c._WORDLIST is None, 'loaded without a candidate'\n"
         "Scanner().scan_bytes(b'a ' + b' '.join([b'word'] * 12))\n"

@@ -12,9 +12,10 @@ import yaml
 
 from conftest import git
 
-from crypto_key_guard import config, crypto_key_patterns, env_file_guard, gitignore_enforcer, ignore, \
-    key_rotation_check, rotation
-from crypto_key_guard.scan_command import main as scan
+from crypto_key_guard import crypto_key_patterns, env_file_guard, gitignore_enforcer, key_rotation_check
+from crypto_key_guard.commands import ignore
+from crypto_key_guard.policy import config, rotation
+from crypto_key_guard.commands.scan import main as scan
 
 ACME_RULES = """\
 version: 1
@@ -269,8 +270,8 @@ def test_readme_configuration_examples_are_valid(tmp_path) -> None:
 
 
 def test_include_public_test_keys_from_the_file_and_the_command_line(repo) -> None:
-    from crypto_key_guard.options import prepare
-    from crypto_key_guard.scan_command import build_parser
+    from crypto_key_guard.policy.options import prepare
+    from crypto_key_guard.commands.scan import build_parser
 
     def scanner_flag(*argv: str) -> bool:
         return prepare(build_parser().parse_args(list(argv))).scanner.include_public_test_keys

@@ -11,16 +11,16 @@ import pytest
 
 from crypto_key_guard import crypto_key_patterns
 from crypto_key_guard.detect_exchange_secrets import is_our_plugin_path, main
-from crypto_key_guard.engine import Scanner
-from crypto_key_guard.examples import expand, seeded
-from crypto_key_guard.rules import default_rules
+from crypto_key_guard.engine.scanner import Scanner
+from crypto_key_guard.engine.examples import expand, seeded
+from crypto_key_guard.engine.rules import default_rules
 
 from conftest import git
 
 pytest.importorskip("detect_secrets")
 
-from crypto_key_guard import detect_secrets_bridge as bridge  # noqa: E402
-from crypto_key_guard.detect_secrets_plugin_path import plugin_file  # noqa: E402
+from crypto_key_guard.integrations.detect_secrets import bridge  # noqa: E402
+from crypto_key_guard.integrations.detect_secrets.plugin_path import plugin_file  # noqa: E402
 
 OURS = "(crypto-key-guard)"
 BINANCE = "Binance API credential (crypto-key-guard)"

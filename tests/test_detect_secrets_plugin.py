@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from crypto_key_guard.detect_secrets_plugin_path import main as plugin_path_main
-from crypto_key_guard.examples import expand, seeded
-from crypto_key_guard.rules import default_rules
+from crypto_key_guard.integrations.detect_secrets.plugin_path import main as plugin_path_main
+from crypto_key_guard.engine.examples import expand, seeded
+from crypto_key_guard.engine.rules import default_rules
 
 from conftest import git
 
@@ -19,7 +19,7 @@ pytest.importorskip("detect_secrets")
 
 from detect_secrets.filters.heuristic import is_potential_uuid  # noqa: E402
 
-from crypto_key_guard import detect_secrets_bridge as bridge  # noqa: E402
+from crypto_key_guard.integrations.detect_secrets import bridge  # noqa: E402
 
 OURS = "(crypto-key-guard)"
 
@@ -51,7 +51,7 @@ def test_command_prints_only_the_plugin_file(capsys) -> None:
 
 def test_command_does_not_import_detect_secrets() -> None:
     code = ("import sys; from crypto_key_guard.cli import main; rc = main(['detect-secrets-plugin']); "
-            "assert rc == 0 and 'detect_secrets' not in sys.modules and 'crypto_key_guard.rules' not in sys.modules")
+            "assert rc == 0 and 'detect_secrets' not in sys.modules and 'crypto_key_guard.engine.rules' not in sys.modules")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert len(out.stdout.splitlines()) == 1
@@ -118,7 +118,7 @@ def scanned(tmp_path_factory) -> tuple[Path, dict]:
 
 def engine_view(repo: Path, names) -> set[tuple[str, int, str]]:
     """What crypto-key-patterns reports, as (file, line, secret type): the plugin must report the same."""
-    from crypto_key_guard.engine import Scanner
+    from crypto_key_guard.engine.scanner import Scanner
 
     types = {cls.family: cls.secret_type for cls in bridge.plugin_classes().values()}
     rules = {r.id: bridge.family_of(r) for r in default_rules().rules}
@@ -172,7 +172,7 @@ def test_plugin_answers_for_a_transformed_line(tmp_path, fake) -> None:
 
 
 def test_audit_report_on_a_baseline_with_our_findings(scanned, capsys, monkeypatch) -> None:
-    from crypto_key_guard.detect_secrets_cli import main as ds_cli
+    from crypto_key_guard.commands.detect_secrets import main as ds_cli
 
     repo, doc = scanned
     (repo / ".secrets.baseline").write_text(json.dumps(doc, indent=2) + "\n")
@@ -184,7 +184,7 @@ def test_audit_report_on_a_baseline_with_our_findings(scanned, capsys, monkeypat
 
 
 def test_audit_with_a_missing_plugin_file_is_an_error(git_repo, capsys, monkeypatch) -> None:
-    from crypto_key_guard.detect_secrets_cli import main as ds_cli
+    from crypto_key_guard.commands.detect_secrets import main as ds_cli
 
     (git_repo / ".secrets.baseline").write_text(json.dumps({
         "version": "1.5.0", "plugins_used": [{"name": "Gone", "path": "file:///nonexistent/plugin.py"}],
@@ -226,7 +226,7 @@ def test_plain_cli_reports_every_rule_example_its_filters_allow(tmp_path) -> Non
     own filters (which a plugin cannot turn off) drop the line or the value: computed here with those filters."""
     from detect_secrets.filters import heuristic
 
-    from crypto_key_guard.engine import Scanner
+    from crypto_key_guard.engine.scanner import Scanner
 
     repo = tmp_path / "repo"
     repo.mkdir()

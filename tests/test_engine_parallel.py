@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from crypto_key_guard import engine, rules
-from crypto_key_guard.engine import KeywordIndex, Scanner, scan_items
-from crypto_key_guard.examples import expand
-from crypto_key_guard.rules import default_rules
-from crypto_key_guard.sources import tree_files
+from crypto_key_guard.engine import scanner as engine
+
+from crypto_key_guard.engine import rules
+from crypto_key_guard.engine.scanner import KeywordIndex, Scanner, scan_items
+from crypto_key_guard.engine.examples import expand
+from crypto_key_guard.engine.rules import default_rules
+from crypto_key_guard.sources.files import tree_files
 
 FILLER = [
     "def fetch_{w}(self, symbol):\n    return self.exchange.fetch_ticker(symbol)  # key {w}\n",

@@ -19,11 +19,11 @@ import re2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crypto_key_guard import engine
-from crypto_key_guard.engine import SNIFF_BYTES, KeywordIndex, Scanner, region_spans
-from crypto_key_guard.examples import expand, seeded
-from crypto_key_guard.findings import secret_hash
-from crypto_key_guard.rules import Rule, default_rules
+from crypto_key_guard.engine import scanner as engine
+from crypto_key_guard.engine.scanner import SNIFF_BYTES, KeywordIndex, Scanner, region_spans
+from crypto_key_guard.engine.examples import expand, seeded
+from crypto_key_guard.engine.findings import secret_hash
+from crypto_key_guard.engine.rules import Rule, default_rules
 
 RULESET = default_rules()
 UNKEYED = [r.id for r in RULESET.rules if not r.keywords]

@@ -15,10 +15,10 @@ from typing import Callable, Optional
 import pytest
 
 from crypto_key_guard import crypto_key_patterns
-from crypto_key_guard.engine import Scanner
-from crypto_key_guard.examples import expand, seeded
-from crypto_key_guard.findings import Finding, redact
-from crypto_key_guard.rules import default_rules
+from crypto_key_guard.engine.scanner import Scanner
+from crypto_key_guard.engine.examples import expand, seeded
+from crypto_key_guard.engine.findings import Finding, redact
+from crypto_key_guard.engine.rules import default_rules
 
 SCANNER = Scanner(default_rules())
 

@@ -5,9 +5,9 @@ import textwrap
 
 import pytest
 
-from crypto_key_guard.engine import Scanner
+from crypto_key_guard.engine.scanner import Scanner
 from crypto_key_guard.errors import ConfigError
-from crypto_key_guard.rules import load_rules
+from crypto_key_guard.engine.rules import load_rules
 
 TOKEN = "Zq7LmN4pR8sT2vW6xY0b"  # pragma: allowlist secret  (20 random-looking characters, no real service)
 

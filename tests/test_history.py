@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from crypto_key_guard import history
-from crypto_key_guard.examples import expand
-from crypto_key_guard.engine import Scanner
-from crypto_key_guard.scan_command import main
+from crypto_key_guard.sources import history
+from crypto_key_guard.engine.examples import expand
+from crypto_key_guard.engine.scanner import Scanner
+from crypto_key_guard.commands.scan import main
 
 from conftest import git
 

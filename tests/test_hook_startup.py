@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crypto_key_guard.config import project_root
-from crypto_key_guard.findings import Finding, secret_hash
-from crypto_key_guard.rules import default_rules
+from crypto_key_guard.policy.config import project_root
+from crypto_key_guard.engine.findings import Finding, secret_hash
+from crypto_key_guard.engine.rules import default_rules
 
 from conftest import git
 
@@ -39,7 +39,7 @@ def test_a_clean_commit_imports_nothing_heavy(git_repo: Path) -> None:
     run_hook_in(git_repo, "bot.py")  # fills the parsed-rules cache, like any earlier commit
     out = run_hook_in(git_repo, "bot.py")
     assert out["code"] == 0
-    assert "crypto_key_guard.engine" in out["new"]  # it did scan
+    assert "crypto_key_guard.engine.scanner" in out["new"]  # it did scan
     assert [m for m in NOT_ON_THE_HOOK_PATH if m in out["new"]] == []
 
 

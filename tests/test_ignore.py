@@ -12,8 +12,8 @@ import pytest
 from conftest import git
 
 from crypto_key_guard.crypto_key_patterns import main as hook
-from crypto_key_guard.ignore import main as ignore
-from crypto_key_guard.scan_command import main as scan
+from crypto_key_guard.commands.ignore import main as ignore
+from crypto_key_guard.commands.scan import main as scan
 
 IGNORE = ".crypto-key-guard-ignore"
 

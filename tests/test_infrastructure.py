@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from crypto_key_guard.crypto_key_patterns import main
-from crypto_key_guard.rules import builtin_patterns_dir
+from crypto_key_guard.engine.rules import builtin_patterns_dir
 
 INFRA_RULES = {r["id"]: r
                for r in yaml.safe_load((builtin_patterns_dir() / "infrastructure.yaml").read_text())["rules"]}

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from conftest import git
 
 from crypto_key_guard import crypto_key_patterns
-from crypto_key_guard.engine import Scanner
-from crypto_key_guard.findings import redact
+from crypto_key_guard.engine.scanner import Scanner
+from crypto_key_guard.engine.findings import redact
 
 BIN = Path(sys.executable).parent
 
@@ -105,8 +105,8 @@ def test_chunked_reading_finds_keys_across_window_edges(fake) -> None:
 
 
 def test_file_deleted_or_unreadable_after_listing(tmp_path, fake, monkeypatch) -> None:
-    from crypto_key_guard.engine import scan_items
-    from crypto_key_guard.sources import Item
+    from crypto_key_guard.engine.scanner import scan_items
+    from crypto_key_guard.sources.files import Item
 
     def vanished():
         raise FileNotFoundError(2, "No such file or directory")
@@ -199,7 +199,7 @@ def test_example_failing_user_rule_is_not_silently_accepted(tmp_path, capsys) ->
 
 
 def test_empty_pattern_set_is_an_error(tmp_path, capsys) -> None:
-    from crypto_key_guard.rules import default_rules
+    from crypto_key_guard.engine.rules import default_rules
 
     ids = [r.id for r in default_rules().rules]
     argv = [arg for rid in ids for arg in ("--disable", rid)]

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from crypto_key_guard import rotation
-from crypto_key_guard.engine import Scanner
-from crypto_key_guard.findings import redact
-from crypto_key_guard.rotation import (DEFAULT_POLICY, Entry, RecordError, SecretCheck, check_file, evaluate,
+from crypto_key_guard.policy import rotation
+from crypto_key_guard.engine.scanner import Scanner
+from crypto_key_guard.engine.findings import redact
+from crypto_key_guard.policy.rotation import (DEFAULT_POLICY, Entry, RecordError, SecretCheck, check_file, evaluate,
                                        find_random_token, parse_when, record)
-from crypto_key_guard.rules import load_rules
+from crypto_key_guard.engine.rules import load_rules
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 DAYS = timedelta(days=1)

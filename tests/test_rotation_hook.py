@@ -6,8 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from crypto_key_guard import cli, key_rotation_check, rotation
-from crypto_key_guard.findings import redact
+from crypto_key_guard import cli, key_rotation_check
+
+from crypto_key_guard.policy import rotation
+from crypto_key_guard.engine.findings import redact
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 LATER = NOW + timedelta(days=40)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from crypto_key_guard.engine import Scanner
-from crypto_key_guard.examples import expand, seeded
-from crypto_key_guard.rules import RuleSet, default_rules
+from crypto_key_guard.engine.scanner import Scanner
+from crypto_key_guard.engine.examples import expand, seeded
+from crypto_key_guard.engine.rules import RuleSet, default_rules
 
 RULESET = default_rules()
 CASES = [

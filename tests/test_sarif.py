@@ -13,7 +13,7 @@ import pytest
 from conftest import PROJECT_ROOT, git
 
 from crypto_key_guard import __version__
-from crypto_key_guard.scan_command import main as scan
+from crypto_key_guard.commands.scan import main as scan
 
 SCHEMA = json.loads((PROJECT_ROOT / "tests" / "data" / "sarif-2.1.0-rtm.5.json").read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft4Validator(SCHEMA)
@@ -163,7 +163,7 @@ def test_notes_become_notifications(tmp_path, fake, monkeypatch) -> None:
 
 
 def test_accepted_and_below_threshold_findings_are_not_uploaded(project, tmp_path, monkeypatch, capsys) -> None:
-    from crypto_key_guard.ignore import main as ignore
+    from crypto_key_guard.commands.ignore import main as ignore
 
     monkeypatch.chdir(project)
     assert ignore(["add", "--yes", "bot.py"]) == 0

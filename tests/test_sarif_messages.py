@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from crypto_key_guard.findings import Finding
-from crypto_key_guard.report import use_colour, write_text
-from crypto_key_guard.rules import default_rules
-from crypto_key_guard.sarif import sarif_document
+from crypto_key_guard.engine.findings import Finding
+from crypto_key_guard.reports.text import use_colour, write_text
+from crypto_key_guard.engine.rules import default_rules
+from crypto_key_guard.reports.sarif import sarif_document
 
 RULES = default_rules().rules
 ESC = "\x1b["

@@ -6,7 +6,7 @@ import string
 
 import pytest
 
-from crypto_key_guard.validators import Candidate, is_low_diversity, is_not_identifier, looks_like_path
+from crypto_key_guard.engine.validators import Candidate, is_low_diversity, is_not_identifier, looks_like_path
 
 
 def cand(value: str) -> Candidate:

@@ -11,10 +11,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crypto_key_guard.checksums import bip39_wordlist
+from crypto_key_guard.engine.checksums import bip39_wordlist
 from crypto_key_guard.crypto_key_patterns import main
-from crypto_key_guard.engine import Scanner
-from crypto_key_guard.rules import builtin_patterns_dir
+from crypto_key_guard.engine.scanner import Scanner
+from crypto_key_guard.engine.rules import builtin_patterns_dir
 
 OWN_RULES = {r["id"] for name in ("wallets.yaml", "infrastructure.yaml")
              for r in yaml.safe_load((builtin_patterns_dir() / name).read_text())["rules"]}
@@ -127,7 +127,7 @@ def test_wif_and_xprv_found(scan, fake) -> None:
 
 
 def test_wif_and_xprv_negatives(scan, fake) -> None:
-    from crypto_key_guard.checksums import b58check_encode
+    from crypto_key_guard.engine.checksums import b58check_encode
 
     files = {
         "public.json": fake('{"xpub": "{xpub}", "zpub": "{xpub:zpub}", "tpub": "{xpub:tpub}"}\n'),

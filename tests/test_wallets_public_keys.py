@@ -10,10 +10,10 @@ import re
 
 import pytest
 
-from crypto_key_guard.checksums import EXTENDED_PRIVATE_VERSIONS, encode_extended_key, entropy_to_mnemonic
+from crypto_key_guard.engine.checksums import EXTENDED_PRIVATE_VERSIONS, encode_extended_key, entropy_to_mnemonic
 from crypto_key_guard.crypto_key_patterns import main
-from crypto_key_guard.engine import Scanner, public_key_digest
-from crypto_key_guard.rules import builtin_patterns_dir, default_rules
+from crypto_key_guard.engine.scanner import Scanner, public_key_digest
+from crypto_key_guard.engine.rules import builtin_patterns_dir, default_rules
 
 # -- BIP32 over secp256k1, from the BIP32 and SEC 2 texts ---------------------------------------------------------
 P = 2 ** 256 - 2 ** 32 - 977

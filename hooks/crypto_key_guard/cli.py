@@ -6,20 +6,20 @@ import importlib
 import sys
 from typing import Sequence
 
-from . import __version__
-from .errors import EXIT_USAGE
+from crypto_key_guard import __version__
+from crypto_key_guard.errors import EXIT_USAGE
 
 COMMANDS = {
-    "scan": ("crypto_key_guard.scan_command", "scan a tree, the git index (--staged) or all of history (--history)"),
-    "detect-secrets-plugin": ("crypto_key_guard.detect_secrets_plugin_path",
+    "scan": ("crypto_key_guard.commands.scan", "scan a tree, the git index (--staged) or all of history (--history)"),
+    "detect-secrets-plugin": ("crypto_key_guard.integrations.detect_secrets.plugin_path",
                               "print the path of the detect-secrets plugin file of this install"),
-    "detect-secrets": ("crypto_key_guard.detect_secrets_cli",
+    "detect-secrets": ("crypto_key_guard.commands.detect_secrets",
                        "run detect-secrets (scan, audit) with baseline plugins loaded properly"),
-    "rotation": ("crypto_key_guard.rotation", "record key rotations and show which keys are due"),
-    "audit": ("crypto_key_guard.audit", "check a live exchange key's permissions and IP whitelist (network)"),
-    "ignore": ("crypto_key_guard.ignore", "accept findings by fingerprint (.crypto-key-guard-ignore)"),
-    "config": ("crypto_key_guard.config", "print the effective configuration"),
-    "rules": ("crypto_key_guard.rules_command", "list the loaded rules"),
+    "rotation": ("crypto_key_guard.policy.rotation", "record key rotations and show which keys are due"),
+    "audit": ("crypto_key_guard.commands.audit", "check a live exchange key's permissions and IP whitelist (network)"),
+    "ignore": ("crypto_key_guard.commands.ignore", "accept findings by fingerprint (.crypto-key-guard-ignore)"),
+    "config": ("crypto_key_guard.policy.config", "print the effective configuration"),
+    "rules": ("crypto_key_guard.commands.rules", "list the loaded rules"),
 }
 
 USAGE = "usage: crypto-key-guard [--version] COMMAND [ARGS ...]\n\ncommands:\n" + "\n".join(

@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
-from .options import HelpFormatter, add_rule_options, fail_usage, prepare, verbose_log
+from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
+from crypto_key_guard.policy.options import HelpFormatter, add_rule_options, fail_usage, prepare, verbose_log
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -21,9 +21,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_rule_options(parser)
     args = parser.parse_args(argv)
 
-    from .engine import scan_items
-    from .report import write_json, write_text
-    from .sources import named_files
+    from crypto_key_guard.engine.scanner import scan_items
+    from crypto_key_guard.reports.text import write_json, write_text
+    from crypto_key_guard.sources.files import named_files
 
     try:
         session = prepare(args)

@@ -24,8 +24,8 @@ import sys
 import tempfile
 from typing import Any, Callable, Dict, Iterator, List, Sequence
 
-from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE
-from .options import split_argv
+from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE
+from crypto_key_guard.policy.options import split_argv
 
 PROG = "detect-exchange-secrets"
 EXIT_BASELINE_UPDATED = 3
@@ -50,8 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
     from detect_secrets.settings import cache_bust
 
-    from .detect_secrets_bridge import forget_files, plugin_classes
-    from .errors import UsageError
+    from crypto_key_guard.integrations.detect_secrets.bridge import forget_files, plugin_classes
+    from crypto_key_guard.errors import UsageError
 
     try:
         ours = plugin_classes()
@@ -113,7 +113,7 @@ def configure_plugins(args: Any, ours: Dict[str, type]) -> tuple[Dict[str, str],
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
     from detect_secrets.settings import get_plugins, get_settings
 
-    from .detect_secrets_bridge import plugin_file
+    from crypto_key_guard.integrations.detect_secrets.bridge import plugin_file
 
     settings = get_settings()
     here = "file://" + plugin_file()
@@ -191,7 +191,7 @@ def _for_other_plugins(original: Callable[..., bool]) -> Callable[..., bool]:
 
 
 def _is_ours(plugin: Any) -> bool:
-    from .detect_secrets_bridge import is_our_type
+    from crypto_key_guard.integrations.detect_secrets.bridge import is_our_type
 
     return is_our_type(str(getattr(plugin, "secret_type", "")))
 
@@ -252,10 +252,10 @@ def write_baseline(args: Any, restore_paths: Dict[str, str], added: List[str]) -
 
 def print_findings(secrets: Any, what: str) -> None:
     """One line per new secret, redacted, then what to do. Raw values never reach the output."""
-    from .detect_secrets_bridge import is_our_type, remediation_for
-    from .findings import redact
-    from .report import ADVICE
-    from .sources import printable
+    from crypto_key_guard.integrations.detect_secrets.bridge import is_our_type, remediation_for
+    from crypto_key_guard.engine.findings import redact
+    from crypto_key_guard.reports.text import ADVICE
+    from crypto_key_guard.sources.files import printable
 
     count = 0
     advice: Dict[str, str] = {}

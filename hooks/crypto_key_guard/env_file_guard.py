@@ -6,8 +6,8 @@ import re
 import sys
 from typing import Sequence
 
-from .errors import EXIT_CLEAN, EXIT_FINDINGS, UsageError
-from .options import fail_usage
+from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, UsageError
+from crypto_key_guard.policy.options import fail_usage
 
 PROG = "env-file-guard"
 # names whose value in a template must be empty or a placeholder (the name ends like a credential:
@@ -36,8 +36,8 @@ def parse_env_line(line: str) -> tuple[str, str] | None:
 
 def template_problems(text: str, scanner) -> list[tuple[int, str, str]]:
     """(line, name, redacted value) for each value in a template that is not empty or a placeholder."""
-    from .findings import redact
-    from .validators import shannon_entropy
+    from crypto_key_guard.engine.findings import redact
+    from crypto_key_guard.engine.validators import shannon_entropy
 
     problems: dict[int, tuple[int, str, str]] = {}
     for number, line in enumerate(text.splitlines(), 1):
@@ -65,10 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="another template pattern allowed while its values are placeholders (repeatable)")
     args = parser.parse_args(argv)
 
-    from .config import load_config, project_root
-    from .datafiles import load_env_file_lists, path_matches
-    from .engine import Scanner, sniff_encoding, to_utf8
-    from .sources import printable
+    from crypto_key_guard.policy.config import load_config, project_root
+    from crypto_key_guard.policy.datafiles import load_env_file_lists, path_matches
+    from crypto_key_guard.engine.scanner import Scanner, sniff_encoding, to_utf8
+    from crypto_key_guard.sources.files import printable
 
     try:
         lists = load_env_file_lists()

@@ -12,9 +12,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Optional, Sequence
 
-from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
-from .options import fail_usage
-from .rotation import (LOG_NAME, ROTATION_STEPS, add_policy_options, check_file, default_log_path, describe,
+from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
+from crypto_key_guard.policy.options import fail_usage
+from crypto_key_guard.policy.rotation import (LOG_NAME, ROTATION_STEPS, add_policy_options, check_file, default_log_path, describe,
                        display, evaluate, hint, policy_from_args, record_command, utc_now, withdrawal_warning)
 
 PROG = "key-rotation-check"

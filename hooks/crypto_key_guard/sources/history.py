@@ -28,10 +28,10 @@ import time
 from dataclasses import dataclass, field
 from typing import IO, Callable, Iterator, Optional, Sequence
 
-from .engine import ScanResult
-from .errors import EXIT_CLEAN, EXIT_FINDINGS, UsageError
-from .findings import Finding, redact
-from .sources import printable
+from crypto_key_guard.engine.scanner import ScanResult
+from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, UsageError
+from crypto_key_guard.engine.findings import Finding, redact
+from crypto_key_guard.sources.files import printable
 
 ZERO = "0" * 40
 DRAIN_BYTES = 1 << 20
@@ -612,7 +612,7 @@ def _place_line(place: dict) -> str:
 
 
 def write_history_text(result: ScanResult, out: IO[str]) -> None:
-    from .report import finding_line
+    from crypto_key_guard.reports.text import finding_line
 
     for f in result.findings:
         print(finding_line(f), file=out)
@@ -654,7 +654,7 @@ def run_history(args: argparse.Namespace, scanner) -> int:
         else:
             write_history_text(result, sys.stdout)
     else:
-        from .report import write_report
+        from crypto_key_guard.reports.text import write_report
 
         write_report(fmt, result, args.output, tool_args=args)
     return EXIT_FINDINGS if result.findings else EXIT_CLEAN

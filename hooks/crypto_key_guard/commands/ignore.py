@@ -6,9 +6,9 @@ import datetime as dt
 import sys
 from typing import Sequence
 
-from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
-from .options import add_rule_options, fail_usage, prepare
-from .sources import printable
+from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
+from crypto_key_guard.policy.options import add_rule_options, fail_usage, prepare
+from crypto_key_guard.sources.files import printable
 
 PROG = "crypto-key-guard ignore"
 
@@ -31,10 +31,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from .engine import SEVERITY_ORDER
-    from .fsutil import atomic_write
-    from .ignorefile import HEADER, render_entries, unused_entries
-    from .scan_command import scan_paths as scan_roots  # the same roots, names and excludes as `scan`
+    from crypto_key_guard.engine.scanner import SEVERITY_ORDER
+    from crypto_key_guard.util.fs import atomic_write
+    from crypto_key_guard.policy.ignorefile import HEADER, render_entries, unused_entries
+    from crypto_key_guard.commands.scan import scan_paths as scan_roots  # the same roots, names and excludes as `scan`
 
     args.staged = False
     try:

@@ -75,7 +75,7 @@ def _random_bytes(rng: random.Random, count: int) -> bytes:
 
 
 def _secp256k1_key(rng: random.Random) -> bytes:
-    from .checksums import in_secp256k1_range
+    from crypto_key_guard.engine.checksums import in_secp256k1_range
 
     while True:
         key = _random_bytes(rng, 32)
@@ -89,7 +89,7 @@ def fake_mnemonic(rng: random.Random, arg: Optional[str]) -> str:
     Styles: space (default), lines (one per line), escaped (JSON "\\n" between words), numbered ("1. a"),
     bullets ("a\\n  - b"), wrap (6 words a line), comma ("a,b"), json (quoted items: "a", "b"), jsonlines
     (quoted items, one per line)."""
-    from .checksums import bip39_checksum_ok, bip39_wordlist, entropy_to_mnemonic
+    from crypto_key_guard.engine.checksums import bip39_checksum_ok, bip39_wordlist, entropy_to_mnemonic
 
     opts = [o.strip() for o in (arg or "12").split(",")]
     count = int(opts[0]) if opts[0].isdigit() else 12
@@ -119,14 +119,14 @@ def fake_mnemonic(rng: random.Random, arg: Optional[str]) -> str:
 @generator("wif")
 def fake_wif(rng: random.Random, arg: Optional[str]) -> str:
     """{wif} compressed mainnet (K/L...), {wif:uncompressed} (5...), {wif:testnet}, {wif:testnet-uncompressed}."""
-    from .checksums import encode_wif
+    from crypto_key_guard.engine.checksums import encode_wif
 
     opts = arg or ""
     return encode_wif(_secp256k1_key(rng), compressed="uncompressed" not in opts, testnet="testnet" in opts)
 
 
 def _extended_key(rng: random.Random, version: int, key_data: bytes) -> str:
-    from .checksums import encode_extended_key
+    from crypto_key_guard.engine.checksums import encode_extended_key
 
     depth = rng.choice((0, 1, 3, 5))
     fingerprint = _random_bytes(rng, 4) if depth else b"\0\0\0\0"
@@ -137,7 +137,7 @@ def _extended_key(rng: random.Random, version: int, key_data: bytes) -> str:
 @generator("xprv")
 def fake_xprv(rng: random.Random, arg: Optional[str]) -> str:
     """{xprv} or {xprv:zprv} / tprv / Yprv ...: a BIP32 extended private key, 111 characters."""
-    from .checksums import EXTENDED_PRIVATE_VERSIONS
+    from crypto_key_guard.engine.checksums import EXTENDED_PRIVATE_VERSIONS
 
     return _extended_key(rng, EXTENDED_PRIVATE_VERSIONS[arg or "xprv"], b"\0" + _secp256k1_key(rng))
 
@@ -145,7 +145,7 @@ def fake_xprv(rng: random.Random, arg: Optional[str]) -> str:
 @generator("xpub")
 def fake_xpub(rng: random.Random, arg: Optional[str]) -> str:
     """{xpub} or {xpub:zpub}: an extended *public* key (not a secret), for no_match examples."""
-    from .checksums import EXTENDED_PUBLIC_VERSIONS
+    from crypto_key_guard.engine.checksums import EXTENDED_PUBLIC_VERSIONS
 
     return _extended_key(rng, EXTENDED_PUBLIC_VERSIONS[arg or "xpub"],
                          bytes([rng.choice((2, 3))]) + _random_bytes(rng, 32))
@@ -163,7 +163,7 @@ def fake_eth_key(rng: random.Random, arg: Optional[str]) -> str:
 @generator("secp_overflow")
 def fake_secp_overflow(rng: random.Random, _arg: Optional[str]) -> str:
     """64 hex digits >= the secp256k1 order n: key-shaped, but no valid private key."""
-    from .checksums import SECP256K1_N
+    from crypto_key_guard.engine.checksums import SECP256K1_N
 
     return format(rng.randrange(SECP256K1_N, 1 << 256), "064x")
 
@@ -173,12 +173,12 @@ def fake_solana_keypair(rng: random.Random, arg: Optional[str]) -> str:
     """{solana_keypair}: [seed..., public key...] as written by solana-keygen (a real Ed25519 pair).
     {solana_keypair:pretty} one number per line; {solana_keypair:base58} as wallets export it;
     {solana_keypair:bad} a public half that does not match."""
-    from .checksums import ed25519_public_key
+    from crypto_key_guard.engine.checksums import ed25519_public_key
 
     seed = _random_bytes(rng, 32)
     public = _random_bytes(rng, 32) if arg and "bad" in arg else ed25519_public_key(seed)
     if arg and "base58" in arg:
-        from .checksums import b58encode
+        from crypto_key_guard.engine.checksums import b58encode
 
         return b58encode(seed + public)
     numbers = [str(b) for b in seed + public]

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import re2
 
-from .errors import ConfigError
-from .findings import sha256_hex
-from .records import record
-from .validators import VALIDATORS
+from crypto_key_guard.errors import ConfigError
+from crypto_key_guard.engine.findings import sha256_hex
+from crypto_key_guard.util.records import record
+from crypto_key_guard.engine.validators import VALIDATORS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing costs a hook ~5 ms per commit
@@ -533,8 +533,8 @@ def _built_cache_put(builtin: list[Path], built: RuleSet, placeholders: list[str
 
 def verify_examples(rule: Rule, placeholders: list[Any]) -> None:
     """A user's rule must pass its own examples: a match example that finds nothing is a broken rule."""
-    from .engine import Scanner
-    from .examples import expand, seeded
+    from crypto_key_guard.engine.scanner import Scanner
+    from crypto_key_guard.engine.examples import expand, seeded
 
     scanner = Scanner(RuleSet([rule], placeholders, [rule.source]))
     for kind in ("match", "no_match"):

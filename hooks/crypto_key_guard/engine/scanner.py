@@ -6,10 +6,10 @@ import functools
 import itertools
 import os
 
-from .findings import Finding, redact, secret_hash, sha256_hex
-from .records import record
-from .rules import Rule, RuleSet, default_rules
-from .validators import VALIDATORS, Candidate, is_low_diversity
+from crypto_key_guard.engine.findings import Finding, redact, secret_hash, sha256_hex
+from crypto_key_guard.util.records import record
+from crypto_key_guard.engine.rules import Rule, RuleSet, default_rules
+from crypto_key_guard.engine.validators import VALIDATORS, Candidate, is_low_diversity
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing costs a hook ~5 ms per commit
@@ -442,7 +442,7 @@ def _any_of(patterns: list[str]):
 
     import re2
 
-    from .rules import _RE2_OPTIONS
+    from crypto_key_guard.engine.rules import _RE2_OPTIONS
 
     plain = [re.sub(r"(?<!\\)\(\?P<[A-Za-z_][A-Za-z0-9_]*>", "(?:", p) for p in patterns]
     try:
@@ -639,7 +639,7 @@ def scan_items(scanner: Scanner, items, jobs: int | None = 1, log=None) -> ScanR
     jobs: worker processes for large sources (None: one per core; 1: scan in this process). Findings, notes
     and stats are the same whatever the number of jobs. log: called with one line per file (--verbose);
     the lines name files, encodings and counts, never a value."""
-    from .sources import printable
+    from crypto_key_guard.sources.files import printable
 
     log = log or (lambda line: None)
 

@@ -5,7 +5,7 @@ import argparse
 import os
 import sys
 
-from .errors import EXIT_USAGE, UsageError
+from crypto_key_guard.errors import EXIT_USAGE, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing costs a hook ~5 ms per commit
@@ -68,20 +68,20 @@ class Session:
 
     def relative(self, path: str) -> str:
         """A finding path relative to the project root, as exclude and ignore globs are written."""
-        from .config import root_relative
+        from crypto_key_guard.policy.config import root_relative
 
         return path if self.base is None else root_relative(path, self.base, self.config.root)
 
     def excluded(self, path: str) -> bool:
         if not self.exclude:
             return False
-        from .datafiles import path_matches
+        from crypto_key_guard.policy.datafiles import path_matches
 
         return any(path_matches(self.relative(path), glob) for glob in self.exclude)
 
     def keep(self, finding) -> bool:
-        from .engine import SEVERITY_ORDER
-        from .ignorefile import is_ignored
+        from crypto_key_guard.engine.scanner import SEVERITY_ORDER
+        from crypto_key_guard.policy.ignorefile import is_ignored
 
         return SEVERITY_ORDER[finding.severity] >= SEVERITY_ORDER[self.min_severity] \
             and not is_ignored(finding, self.ignore, self.relative(finding.file))
@@ -97,10 +97,10 @@ class Session:
 
 def prepare(args: argparse.Namespace, start: str = ".", use_ignore_file: bool = True) -> Session:
     """Command line + project configuration -> scanner and filters. Raises UsageError/ConfigError."""
-    from .config import finding_base, load_config, project_root
-    from .engine import Scanner
-    from .ignorefile import load_ignore_file
-    from .rules import default_rules, load_rules
+    from crypto_key_guard.policy.config import finding_base, load_config, project_root
+    from crypto_key_guard.engine.scanner import Scanner
+    from crypto_key_guard.policy.ignorefile import load_ignore_file
+    from crypto_key_guard.engine.rules import default_rules, load_rules
 
     cfg = load_config(project_root(start), getattr(args, "config", None))
     patterns = [str(cfg.path(p)) for p in cfg.get("patterns")] + list(args.patterns)

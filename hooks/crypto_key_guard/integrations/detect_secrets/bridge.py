@@ -33,10 +33,10 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple, Type
 from detect_secrets.core.potential_secret import PotentialSecret
 from detect_secrets.plugins.base import RegexBasedDetector
 
-from .detect_secrets_plugin_path import plugin_file  # noqa: F401  (re-exported for the hook)
-from .engine import SNIFF_BYTES, Scanner, sniff_encoding, to_utf8
-from .errors import ConfigError
-from .rules import Rule, default_rules
+from crypto_key_guard.integrations.detect_secrets.plugin_path import plugin_file  # noqa: F401  (re-exported for the hook)
+from crypto_key_guard.engine.scanner import SNIFF_BYTES, Scanner, sniff_encoding, to_utf8
+from crypto_key_guard.errors import ConfigError
+from crypto_key_guard.engine.rules import Rule, default_rules
 
 TYPE_SUFFIX = " (crypto-key-guard)"
 CLASS_PREFIX = "CryptoKeyGuard"

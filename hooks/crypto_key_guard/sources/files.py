@@ -9,7 +9,7 @@ import functools
 import os
 import stat
 
-from .records import record
+from crypto_key_guard.util.records import record
 
 # subprocess and pathlib are imported by the tree and index sources only: the hooks list named files, and
 # those imports would cost them ~10 ms per commit.

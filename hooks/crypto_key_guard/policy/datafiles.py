@@ -4,9 +4,9 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
 
-from .errors import ConfigError
-from .records import record
-from .rules import builtin_patterns_dir, load_yaml
+from crypto_key_guard.errors import ConfigError
+from crypto_key_guard.util.records import record
+from crypto_key_guard.engine.rules import builtin_patterns_dir, load_yaml
 
 
 def _section(filename: str, key: str) -> tuple[str, dict]:

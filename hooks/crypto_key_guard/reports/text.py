@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import os
 
-from .findings import Finding
-from .sources import printable
+from crypto_key_guard.engine.findings import Finding
+from crypto_key_guard.sources.files import printable
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing costs a hook ~5 ms per commit
@@ -74,7 +74,7 @@ def write_report(fmt: str, result, output: str | None = None, tool_args=None) ->
         if fmt == "json":
             write_json(result.findings, result.stats, out, result.notes + result.errors)
         elif fmt == "sarif":
-            from .sarif import write_sarif
+            from crypto_key_guard.reports.sarif import write_sarif
 
             write_sarif(result.findings, out, getattr(tool_args, "session", None), result.notes, result.errors)
         else:

@@ -6,8 +6,8 @@ import os
 import sys
 from typing import Sequence
 
-from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
-from .options import add_rule_options, fail_usage, prepare, verbose_log
+from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
+from crypto_key_guard.policy.options import add_rule_options, fail_usage, prepare, verbose_log
 
 PROG = "crypto-key-guard scan"
 FORMATS = ("text", "json", "sarif")
@@ -38,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.session = session  # the history scan applies the same filters
         scanner = session.scanner
         if args.history or args.since or args.rev_range:
-            from .history import run_history
+            from crypto_key_guard.sources.history import run_history
 
             return run_history(args, scanner)
         result = session.filter(scan_paths(args, session))
@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail_usage(PROG, exc)
     for message in result.notes + result.errors:
         print(f"crypto-key-guard: {message}", file=sys.stderr)
-    from .report import write_report
+    from crypto_key_guard.reports.text import write_report
 
     write_report(args.format, result, args.output, tool_args=args)
     if result.findings:
@@ -56,8 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def scan_paths(args: argparse.Namespace, session):
     """The scan of `args.paths` (or the index with --staged), before the session's filters: shared by `ignore`."""
-    from .engine import ScanResult, scan_items
-    from .sources import staged_files, tree_files
+    from crypto_key_guard.engine.scanner import ScanResult, scan_items
+    from crypto_key_guard.sources.files import staged_files, tree_files
 
     scanner = session.scanner
     if args.staged:

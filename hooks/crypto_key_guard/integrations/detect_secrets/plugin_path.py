@@ -10,13 +10,15 @@ import os
 import sys
 from typing import Sequence
 
-from .errors import EXIT_CLEAN, EXIT_USAGE
+from crypto_key_guard.errors import EXIT_CLEAN, EXIT_USAGE
 
 PROG = "crypto-key-guard detect-secrets-plugin"
 
 
 def plugin_file() -> str:
-    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "detect_secrets_plugin.py")
+    # the file stays at the package's face: users' baselines name its path
+    package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return os.path.join(package, "detect_secrets_plugin.py")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import sys
 from typing import Any, Sequence
 
-from .errors import EXIT_USAGE
-from .options import split_argv
+from crypto_key_guard.errors import EXIT_USAGE
+from crypto_key_guard.policy.options import split_argv
 
 PROG = "crypto-key-guard detect-secrets"
 

@@ -1,7 +1,7 @@
 """Findings and redaction: a finding holds the redacted value from the moment it is made."""
 from __future__ import annotations
 
-from .records import record
+from crypto_key_guard.util.records import record
 
 ELLIPSIS = "\u2026"
 

@@ -22,10 +22,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
-from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
-from .findings import redact
-from .sources import git_toplevel, printable
-from .validators import is_low_diversity, shannon_entropy
+from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
+from crypto_key_guard.engine.findings import redact
+from crypto_key_guard.sources.files import git_toplevel, printable
+from crypto_key_guard.engine.validators import is_low_diversity, shannon_entropy
 
 PROG = "crypto-key-guard rotation"
 LOG_NAME = ".key_rotation_log.json"
@@ -125,7 +125,7 @@ def add_policy_options(parser: argparse.ArgumentParser) -> None:
 def configured_policy(cwd: str = ".") -> dict[str, Any]:
     """The `rotation` section of the project configuration (.crypto-key-guard.yaml or [tool.crypto-key-guard] in
     pyproject.toml at the repository root) over the built-in policy. Raises ConfigError (a UsageError)."""
-    from .config import load_config, project_root
+    from crypto_key_guard.policy.config import load_config, project_root
 
     return load_config(project_root(cwd)).section("rotation")
 
@@ -216,7 +216,7 @@ class SecretCheck:
 
     def __init__(self, scanner=None) -> None:
         if scanner is None:
-            from .engine import Scanner
+            from crypto_key_guard.engine.scanner import Scanner
 
             scanner = Scanner()
         self.scanner = scanner
@@ -395,7 +395,7 @@ def _umask() -> int:
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace the log all at once (temp file in the same directory, fsync, os.replace): a crash or a full disk
     leaves the old file whole. The file keeps its mode; a symlink keeps pointing at it."""
-    from .fsutil import atomic_write
+    from crypto_key_guard.util.fs import atomic_write
 
     target = os.path.realpath(path)
     try:

@@ -10,7 +10,7 @@ from collections import Counter
 
 import re
 
-from .records import record
+from crypto_key_guard.util.records import record
 
 TYPE_CHECKING = False
 
@@ -142,7 +142,7 @@ def is_bip39_mnemonic_wrapped(c: Candidate) -> bool:
 
 
 def _bip39_phrase(value: str, defer_to_exact: bool) -> bool:
-    from .checksums import bip39_checksum_ok, bip39_index
+    from crypto_key_guard.engine.checksums import bip39_checksum_ok, bip39_index
 
     text = value.replace("\\n", " \n")  # JSON-escaped newlines separate words too (same length: spans hold)
     spans = [m.span() for m in _LOWER_WORD.finditer(text)]
@@ -174,7 +174,7 @@ def _bip39_phrase(value: str, defer_to_exact: bool) -> bool:
 @validator("wif")
 def is_wif(c: Candidate) -> bool:
     """Bitcoin WIF: Base58Check, version 0x80/0xEF, 51/52 characters, key in the secp256k1 range."""
-    from .checksums import decode_wif
+    from crypto_key_guard.engine.checksums import decode_wif
 
     return decode_wif(c.value) is not None
 
@@ -182,7 +182,7 @@ def is_wif(c: Candidate) -> bool:
 @validator("extended_private_key")
 def is_extended_private_key(c: Candidate) -> bool:
     """BIP32 xprv/yprv/zprv/tprv/Yprv/Zprv...: Base58Check over 78 bytes with a private version."""
-    from . import checksums
+    from crypto_key_guard.engine import checksums
 
     return checksums.is_extended_private_key(c.value)
 
@@ -190,7 +190,7 @@ def is_extended_private_key(c: Candidate) -> bool:
 @validator("secp256k1_key")
 def is_secp256k1_key(c: Candidate) -> bool:
     """64 hex digits (optional 0x) in [1, n-1]; the range check alone cannot tell a key from a hash."""
-    from .checksums import in_secp256k1_range
+    from crypto_key_guard.engine.checksums import in_secp256k1_range
 
     return in_secp256k1_range(c.value)
 
@@ -198,7 +198,7 @@ def is_secp256k1_key(c: Candidate) -> bool:
 @validator("solana_keypair")
 def is_solana_keypair(c: Candidate) -> bool:
     """64 integers 0-255 whose second half is the Ed25519 public key of the first half (a real keypair)."""
-    from . import checksums
+    from crypto_key_guard.engine import checksums
 
     return checksums.is_solana_keypair(int(n) for n in _INTEGER.findall(c.value))
 
@@ -206,7 +206,7 @@ def is_solana_keypair(c: Candidate) -> bool:
 @validator("solana_base58_keypair")
 def is_solana_base58_keypair(c: Candidate) -> bool:
     """Base58 of 64 bytes (a Phantom/Solflare export) that is a real Ed25519 keypair."""
-    from . import checksums
+    from crypto_key_guard.engine import checksums
 
     raw = checksums.b58decode(c.value)
     return raw is not None and len(raw) == 64 and checksums.is_solana_keypair(raw)

@@ -21,10 +21,10 @@ import sys
 import urllib.parse
 from typing import Any, Mapping, Sequence, TextIO
 
-from .audit_exchanges import SPECS, ExchangeSpec, KeyPermissions, UnexpectedResponse
-from .errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
-from .findings import redact
-from .sources import printable
+from crypto_key_guard.integrations.exchanges import SPECS, ExchangeSpec, KeyPermissions, UnexpectedResponse
+from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
+from crypto_key_guard.engine.findings import redact
+from crypto_key_guard.sources.files import printable
 
 PROG = "crypto-key-guard audit"
 INSTALL_HINT = "pip install 'crypto-key-guard[audit]'"

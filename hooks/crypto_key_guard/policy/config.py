@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import EXIT_CLEAN, ConfigError, UsageError
+from crypto_key_guard.errors import EXIT_CLEAN, ConfigError, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing costs a hook ~5 ms per commit
@@ -76,7 +76,7 @@ class Config:
 
 
 def project_root(start: str | os.PathLike = ".") -> Path:
-    from .sources import git_toplevel
+    from crypto_key_guard.sources.files import git_toplevel
 
     start_path = Path(start)
     if start_path.is_file():
@@ -222,7 +222,7 @@ def _load_file(path: Path, root: Path) -> Config:
             return Config(root=root)
         return Config(root=root, source=f"{path} [tool.crypto-key-guard]",
                       values=validate(section, f"{path} [tool.crypto-key-guard]"))
-    from .rules import load_yaml
+    from crypto_key_guard.engine.rules import load_yaml
 
     return Config(root=root, source=str(path), values=validate(load_yaml(path), str(path)))
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from fnmatch import fnmatchcase
 
-from .errors import ConfigError
-from .findings import Finding
-from .records import record
-from .sources import printable
+from crypto_key_guard.errors import ConfigError
+from crypto_key_guard.engine.findings import Finding
+from crypto_key_guard.util.records import record
+from crypto_key_guard.sources.files import printable
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing costs a hook ~5 ms per commit

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any, Sequence, TextIO
 from urllib.parse import quote
 
-from . import __version__
-from .findings import Finding
+from crypto_key_guard import __version__
+from crypto_key_guard.engine.findings import Finding
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}

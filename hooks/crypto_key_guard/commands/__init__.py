@@ -1,0 +1,1 @@
+"""The umbrella command's subcommands: one module each, with main(argv) -> int."""

@@ -1,0 +1,1 @@
+"""Other tools we plug into: detect-secrets, and exchanges (through ccxt)."""

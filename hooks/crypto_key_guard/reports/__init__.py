@@ -1,0 +1,1 @@
+"""Findings out: text, JSON and SARIF. Only redacted values ever reach here."""
