@@ -22,7 +22,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from crypto_key_guard.engine.scanner import scan_items
-    from crypto_key_guard.reports.text import write_json, write_text
+    from crypto_key_guard.reports.text import write_text
     from crypto_key_guard.sources.files import named_files
 
     try:
@@ -34,6 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for message in result.notes + result.errors:
         print(f"{PROG}: {message}", file=sys.stderr)
     if args.format == "json":
+        from crypto_key_guard.reports.json import write_json
+
         write_json(result.findings, result.stats, sys.stdout, result.notes + result.errors)
     else:
         write_text(result.findings, sys.stdout)

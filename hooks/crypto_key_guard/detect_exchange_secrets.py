@@ -255,7 +255,7 @@ def print_findings(secrets: Any, what: str) -> None:
     from crypto_key_guard.integrations.detect_secrets.bridge import is_our_type, remediation_for
     from crypto_key_guard.engine.findings import redact
     from crypto_key_guard.reports.text import ADVICE
-    from crypto_key_guard.sources.files import printable
+    from crypto_key_guard.util.display import printable
 
     count = 0
     advice: Dict[str, str] = {}

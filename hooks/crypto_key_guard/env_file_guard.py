@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from crypto_key_guard.policy.config import load_config, project_root
     from crypto_key_guard.policy.datafiles import load_env_file_lists, path_matches
     from crypto_key_guard.engine.scanner import Scanner, sniff_encoding, to_utf8
-    from crypto_key_guard.sources.files import printable
+    from crypto_key_guard.util.display import printable
 
     try:
         lists = load_env_file_lists()

@@ -24,7 +24,7 @@ from typing import Any, Mapping, Sequence, TextIO
 from crypto_key_guard.integrations.exchanges import SPECS, ExchangeSpec, KeyPermissions, UnexpectedResponse
 from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
 from crypto_key_guard.engine.findings import redact
-from crypto_key_guard.sources.files import printable
+from crypto_key_guard.util.display import printable
 
 PROG = "crypto-key-guard audit"
 INSTALL_HINT = "pip install 'crypto-key-guard[audit]'"

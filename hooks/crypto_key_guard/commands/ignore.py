@@ -8,7 +8,7 @@ from typing import Sequence
 
 from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
 from crypto_key_guard.policy.options import add_rule_options, fail_usage, prepare
-from crypto_key_guard.sources.files import printable
+from crypto_key_guard.util.display import printable
 
 PROG = "crypto-key-guard ignore"
 

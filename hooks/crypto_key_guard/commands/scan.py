@@ -8,6 +8,7 @@ from typing import Sequence
 
 from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
 from crypto_key_guard.policy.options import add_rule_options, fail_usage, prepare, verbose_log
+from crypto_key_guard.reports import write_report
 
 PROG = "crypto-key-guard scan"
 FORMATS = ("text", "json", "sarif")
@@ -38,16 +39,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.session = session  # the history scan applies the same filters
         scanner = session.scanner
         if args.history or args.since or args.rev_range:
-            from crypto_key_guard.sources.history import run_history
-
             return run_history(args, scanner)
         result = session.filter(scan_paths(args, session))
     except (UsageError, RuntimeError) as exc:
         return fail_usage(PROG, exc)
     for message in result.notes + result.errors:
         print(f"crypto-key-guard: {message}", file=sys.stderr)
-    from crypto_key_guard.reports.text import write_report
-
     write_report(args.format, result, args.output, tool_args=args)
     if result.findings:
         return EXIT_FINDINGS
@@ -84,6 +81,36 @@ def scan_paths(args: argparse.Namespace, session):
                 merged.stats[k] = merged.stats.get(k, 0) + v
     assert merged is not None
     return merged
+
+
+def run_history(args: argparse.Namespace, scanner) -> int:
+    """`scan --history`: returns the exit code (0 clean, 1 findings, 2 usage/git error)."""
+    if getattr(args, "staged", False):
+        raise UsageError("--history and --staged do not combine")
+    paths = list(getattr(args, "paths", []) or [])
+    if len(paths) > 1:
+        raise UsageError("--history scans one repository; give at most one path")
+    where = paths[0] if paths else "."
+    if not os.path.isdir(where):
+        raise UsageError(f"{where}: not a directory")
+    from crypto_key_guard.sources.history import open_repo, scan_history
+
+    repo = open_repo(where, getattr(args, "since", None), getattr(args, "rev_range", None))
+    result = scan_history(repo, scanner, session=getattr(args, "session", None))
+    for message in result.notes:
+        print(f"crypto-key-guard: {message}", file=sys.stderr)
+    fmt = getattr(args, "format", "text")
+    if fmt == "text":
+        from crypto_key_guard.reports.history import write_history_text
+
+        if args.output:
+            with open(args.output, "w", encoding="utf-8") as out:
+                write_history_text(result, out)
+        else:
+            write_history_text(result, sys.stdout)
+    else:
+        write_report(fmt, result, args.output, tool_args=args)
+    return EXIT_FINDINGS if result.findings else EXIT_CLEAN
 
 
 def _prefixed(finding, root: str):

@@ -639,7 +639,7 @@ def scan_items(scanner: Scanner, items, jobs: int | None = 1, log=None) -> ScanR
     jobs: worker processes for large sources (None: one per core; 1: scan in this process). Findings, notes
     and stats are the same whatever the number of jobs. log: called with one line per file (--verbose);
     the lines name files, encodings and counts, never a value."""
-    from crypto_key_guard.sources.files import printable
+    from crypto_key_guard.util.display import printable
 
     log = log or (lambda line: None)
 

@@ -12,7 +12,7 @@ from fnmatch import fnmatchcase
 from crypto_key_guard.errors import ConfigError
 from crypto_key_guard.engine.findings import Finding
 from crypto_key_guard.util.records import record
-from crypto_key_guard.sources.files import printable
+from crypto_key_guard.util.display import printable
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing costs a hook ~5 ms per commit

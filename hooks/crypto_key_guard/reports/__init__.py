@@ -1,1 +1,22 @@
 """Findings out: text, JSON and SARIF. Only redacted values ever reach here."""
+from __future__ import annotations
+
+
+def write_report(fmt: str, result, output: str | None = None, tool_args=None) -> None:
+    """Write a ScanResult in the chosen format to stdout or a file."""
+    import contextlib
+    import sys
+
+    with (open(output, "w", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout)) as out:
+        if fmt == "json":
+            from crypto_key_guard.reports.json import write_json
+
+            write_json(result.findings, result.stats, out, result.notes + result.errors)
+        elif fmt == "sarif":
+            from crypto_key_guard.reports.sarif import write_sarif
+
+            write_sarif(result.findings, out, getattr(tool_args, "session", None), result.notes, result.errors)
+        else:
+            from crypto_key_guard.reports.text import write_text
+
+            write_text(result.findings, out)

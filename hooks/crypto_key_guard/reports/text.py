@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 
 from crypto_key_guard.engine.findings import Finding
-from crypto_key_guard.sources.files import printable
+from crypto_key_guard.util.display import printable
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing costs a hook ~5 ms per commit
@@ -50,32 +50,3 @@ def write_text(findings: Sequence[Finding], out: TextIO, notes: Sequence[str] = 
             print(f"    {f.remediation}", file=out)
     if findings:
         print(f"\n{paint(f'{len(findings)} secret(s) found.', '1', colour)} {advice}", file=out)
-
-
-def write_json(findings: Sequence[Finding], stats: dict, out: TextIO, notes: Sequence[str] = ()) -> None:
-    import json  # only --format json needs it
-
-    keys = ("file", "line", "column", "rule", "severity", "confidence", "description", "redacted", "fingerprint")
-    doc = {
-        "findings": [dict({k: getattr(f, k) for k in keys}, **f.extra) for f in findings],
-        "stats": stats,
-        "notes": list(notes),
-    }
-    json.dump(doc, out, indent=2, ensure_ascii=False)
-    out.write("\n")
-
-
-def write_report(fmt: str, result, output: str | None = None, tool_args=None) -> None:
-    """Write a ScanResult in the chosen format to stdout or a file."""
-    import contextlib
-    import sys
-
-    with (open(output, "w", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout)) as out:
-        if fmt == "json":
-            write_json(result.findings, result.stats, out, result.notes + result.errors)
-        elif fmt == "sarif":
-            from crypto_key_guard.reports.sarif import write_sarif
-
-            write_sarif(result.findings, out, getattr(tool_args, "session", None), result.notes, result.errors)
-        else:
-            write_text(result.findings, out)

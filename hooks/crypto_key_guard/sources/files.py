@@ -28,11 +28,7 @@ class Item:
     size: int = -1                              # bytes, when known from listing (-1: unknown)
 
 
-def printable(path: str) -> str:
-    """A file name safe for a one-line message (newlines and control characters escaped)."""
-    if path.isprintable():
-        return path
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in path)
+from crypto_key_guard.util.display import printable  # noqa: E402,F401  (re-exported: sources name their items)
 
 
 def _file_item(display: str, real: str, st: Optional[os.stat_result] = None) -> Item:

@@ -13,11 +13,10 @@ public. Peer tools walk commit diffs, where most of the text is the same content
 
 Findings of one secret (same fingerprint) in many blobs become one entry listing every place. The report is a
 `ScanResult` whose findings carry the history in `Finding.extra`, so JSON and SARIF go through
-`report.write_report` like `scan`.
+`reports.write_report` like `scan`; `reports/history.py` writes the text.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import subprocess
@@ -29,26 +28,14 @@ from dataclasses import dataclass, field
 from typing import IO, Callable, Iterator, Optional, Sequence
 
 from crypto_key_guard.engine.scanner import ScanResult
-from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, UsageError
+from crypto_key_guard.errors import UsageError
 from crypto_key_guard.engine.findings import Finding, redact
-from crypto_key_guard.sources.files import printable
+from crypto_key_guard.util.display import printable
 
 ZERO = "0" * 40
 DRAIN_BYTES = 1 << 20
 # Scanning must never reach the network: a partial clone would otherwise fetch missing blobs on demand.
 GIT_ENV = {"GIT_NO_LAZY_FETCH": "1", "GIT_TERMINAL_PROMPT": "0"}
-
-HISTORY_ADVICE = """\
-What to do about a secret in git history:
-  1. Rotate it first. Delete the key at the exchange (or wherever it was issued) and create a new one:
-     removing it from history does not un-leak it, since every clone, fork and scraper already has it.
-     For a seed phrase or a private key: move the funds to a new wallet now.
-  2. Then, if the repository is or will ever be public, rewrite history with git filter-repo:
-     `--replace-text FILE` (FILE lists the leaked values, one per line) or `--invert-paths --path .env` for
-     a whole file; force-push every branch and tag and have collaborators re-clone. Hosting services keep
-     cached views and pull-request refs: ask them to purge.
-  3. Entries marked "still in HEAD": also take the value out of the current files and load it from the
-     environment (os.environ / a git-ignored .env)."""
 
 
 # -- git plumbing --------------------------------------------------------------------------------------------
@@ -592,69 +579,3 @@ def scan_history(repo: Repo, scanner, progress_stream: IO[str] = sys.stderr, ses
         notes.append("HEAD does not name a commit, so no place is reported as still in HEAD; check the branches")
     return ScanResult(findings, stats, notes, [])
 
-
-def _place_line(place: dict) -> str:
-    def commit(c: dict) -> str:
-        ref = f" ({c['ref']})" if c.get("ref") else ""
-        edge = " [shallow boundary: may be older]" if c.get("shallow_boundary") else ""
-        return f"{c['short']}{ref} {c['date'][:10]} \"{c['subject']}\"{edge}"
-    parts = [f"{printable(place['path'])}:{place['line']}"]
-    if place["introduced_in"]:
-        parts.append("added in " + ", ".join(commit(c) for c in place["introduced_in"]))
-    if place["removed_in"]:
-        parts.append("removed in " + ", ".join(commit(c) for c in place["removed_in"]))
-    if place.get("note"):
-        parts.append(place["note"])
-    else:
-        parts.append(f"in {place['commits']} commit(s)")
-    parts.append("STILL IN HEAD" if place["in_head"] else "not in HEAD")
-    return "; ".join(parts)
-
-
-def write_history_text(result: ScanResult, out: IO[str]) -> None:
-    from crypto_key_guard.reports.text import finding_line
-
-    for f in result.findings:
-        print(finding_line(f), file=out)
-        intro = f.extra.get("introduced")
-        if intro:
-            print(f"    introduced {intro['date'][:10]} in {intro['short']} \"{intro['subject']}\" "
-                  f"({printable(intro['path'])}); {'still in HEAD' if f.extra['in_head'] else 'no longer in HEAD'}",
-                  file=out)
-        for place in f.extra["places"]:
-            print(f"      {_place_line(place)}", file=out)
-        if f.remediation:
-            print(f"    {f.remediation}", file=out)
-    s = result.stats
-    if result.findings:
-        print(f"\n{len(result.findings)} secret(s) found in git history ({s['secrets_in_head']} still in HEAD); "
-              f"{s['commits']} commits, {s['unique_blobs']} unique blobs, each scanned once.\n{HISTORY_ADVICE}",
-              file=out)
-
-
-def run_history(args: argparse.Namespace, scanner) -> int:
-    """Entry point from scan_command: returns the exit code (0 clean, 1 findings, 2 usage/git error)."""
-    if getattr(args, "staged", False):
-        raise UsageError("--history and --staged do not combine")
-    paths = list(getattr(args, "paths", []) or [])
-    if len(paths) > 1:
-        raise UsageError("--history scans one repository; give at most one path")
-    where = paths[0] if paths else "."
-    if not os.path.isdir(where):
-        raise UsageError(f"{where}: not a directory")
-    repo = open_repo(where, getattr(args, "since", None), getattr(args, "rev_range", None))
-    result = scan_history(repo, scanner, session=getattr(args, "session", None))
-    for message in result.notes:
-        print(f"crypto-key-guard: {message}", file=sys.stderr)
-    fmt = getattr(args, "format", "text")
-    if fmt == "text":
-        if args.output:
-            with open(args.output, "w", encoding="utf-8") as out:
-                write_history_text(result, out)
-        else:
-            write_history_text(result, sys.stdout)
-    else:
-        from crypto_key_guard.reports.text import write_report
-
-        write_report(fmt, result, args.output, tool_args=args)
-    return EXIT_FINDINGS if result.findings else EXIT_CLEAN
