@@ -105,10 +105,12 @@ def prepare(args: argparse.Namespace, start: str = ".", use_ignore_file: bool = 
     cfg = load_config(project_root(start), getattr(args, "config", None))
     patterns = [str(cfg.path(p)) for p in cfg.get("patterns")] + list(args.patterns)
     disable = list(cfg.get("disable")) + list(args.disable)
-    from crypto_key_guard.engine.selftest import verify_examples
+    if patterns or disable:
+        from crypto_key_guard.engine.selftest import verify_examples
 
-    ruleset = load_rules(patterns, disable, check_examples=verify_examples) if (patterns or disable) \
-        else default_rules()
+        ruleset = load_rules(patterns, disable, check_examples=verify_examples)
+    else:
+        ruleset = default_rules()
     include_public = args.include_public_test_keys if args.include_public_test_keys is not None \
         else cfg.get("include_public_test_keys")
     scanner = Scanner(ruleset, min_confidence=args.min_confidence or cfg.get("min_confidence"),
