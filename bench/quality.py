@@ -1,14 +1,18 @@
 """Quality benchmark: recall per kind and false positives, crypto-key-guard versus detect-secrets.
 
     python bench/quality.py [--json results.json] [--seed 1] [--per-kind 40] [--no-realworld]
+    python bench/quality.py --observed-only      # just the observed corpus, crypto-key-guard only (seconds)
 
 1. Generates a labelled development corpus (bench/quality_corpus.py) in a temporary directory: planted secrets
    of every kind in realistic files, and hard negatives of every type.
 2. Downloads (once, into bench/.cache) the real-world negative corpus: pinned ccxt, freqtrade and jesse sources.
 3. Scans both with `crypto-key-guard scan --format json` and with detect-secrets' default plugins
    (`detect-secrets scan --all-files`), each as a user would run it, and times them.
-4. Prints Markdown tables: recall per kind, false positives per negative type, every crypto-key-guard finding
-   on the real-world corpus with the reviewer's reason, and timings. `--json FILE` writes the same numbers.
+4. Scans the observed corpus (bench/observed_layouts.py): layouts written down from public code, kept apart
+   from the generator, with observed negatives; reports recall per layout family and findings on negatives.
+5. Prints Markdown tables: recall per kind, false positives per negative type, both corpora side by side, every
+   crypto-key-guard finding on the real-world corpus with the reviewer's reason, and timings. `--json FILE`
+   writes the same numbers.
 
 Findings are matched to labels by file and line span (a PEM block or a one-word-per-line mnemonic spans
 several lines); a finding in a negative file, or one in a positive file that matches no planted value, is a
@@ -35,6 +39,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 try:
+    import observed_layouts
     import quality_corpus
     from corpus import CACHE, PINNED, real_world_corpus
 
@@ -262,6 +267,9 @@ def print_report(res: dict, out=sys.stdout) -> None:
     p(f"| unplanted lines of positive files | - | {len(dev_o['extra'])} | {len(dev_d['extra'])} |")
     p(f"| **all** | **{sum(v['files'] for v in dev_o['fp'].values())}** | **{fo_all + len(dev_o['extra'])}** | "
       f"**{fd_all + len(dev_d['extra'])}** |")
+    if res.get("observed"):
+        p()
+        print_observed(res, out)
     rw = res.get("realworld")
     if rw:
         p()
@@ -297,6 +305,90 @@ def print_report(res: dict, out=sys.stdout) -> None:
             p(f"detect-secrets on the real-world corpus: {rw['detect_secrets_run']}.")
 
 
+def print_observed(res: dict, out=sys.stdout) -> None:
+    """Both corpora side by side, then the observed corpus per layout family (syntax:* folded into one row)."""
+    p = lambda *a: print(*a, file=out)  # noqa: E731
+    obs = res["observed"]
+    p(f"Observed corpus (bench/observed_layouts.py: {obs['layouts'] - obs['negative_files']} layouts written down "
+      f"from public code with {obs['labels']} planted values, {obs['negative_files']} observed negatives), beside "
+      "the generated one:")
+    p()
+    p("| corpus | planted values | crypto-key-guard | detect-secrets | findings on negatives (files flagged) |")
+    p("|---|---:|---:|---:|---:|")
+    for name, part in (("generated", res.get("dev")), ("observed", obs)):
+        if not part:
+            continue
+        n, found = totals(part["ours"]["recall"])
+        ds = part.get("detect_secrets")
+        ds_text = pct(totals(ds["recall"])[1], n) if ds else "not run"
+        fp = part["ours"]["fp"]
+        p(f"| {name} | {n} | {pct(found, n)} | {ds_text} | {sum(v['findings'] for v in fp.values())} "
+          f"({sum(v['files_flagged'] for v in fp.values())}/{sum(v['files'] for v in fp.values())}) |")
+    p()
+    p("Observed corpus per family (values found; layouts with every value found):")
+    p()
+    p("| family | layouts | values found | layouts found |")
+    p("|---|---:|---:|---:|")
+    rows: dict = defaultdict(lambda: {"layouts": 0, "values": 0, "found": 0, "layouts_found": 0})
+    for family, row in obs["families"].items():
+        if family.startswith("neg:"):
+            continue
+        top = rows["syntax (all)" if family.startswith("syntax:") else family]
+        for key in top:
+            top[key] += row[key]
+    for family, row in sorted(rows.items(), key=lambda kv: kv[1]["found"] / kv[1]["values"]):
+        p(f"| {family} | {row['layouts']} | {row['found']}/{row['values']} ({pct(row['found'], row['values'])}) | "
+          f"{row['layouts_found']}/{row['layouts']} |")
+    p()
+    p("| observed negative type | files | findings (files flagged) |")
+    p("|---|---:|---:|")
+    for family, row in sorted(obs["families"].items()):
+        if family.startswith("neg:"):
+            p(f"| {family[4:]} | {row['layouts']} | {row['findings']} ({row['files_flagged']}/{row['layouts']}) |")
+
+
+def print_observed_diagnostics(obs: dict, root: Path, limit: int, out=sys.stderr) -> None:
+    """Each missed observed layout (grouped by family) and each finding on an observed negative (stderr)."""
+    ours = obs["ours"]
+    if ours["misses"]:
+        family_of = observed_layouts.family_of
+        print(f"\nobserved corpus, missed values ({len(ours['misses'])}):", file=out)
+        for m in sorted(ours["misses"], key=lambda m: (family_of(m["layout"]), m["layout"]))[:limit]:
+            print(f"    {family_of(m['layout']):22} {m['layout']:32} {m['kind']:22} "
+                  f"{_redacted_line(root / m['file'], m['line'])[:90]}", file=out)
+    print_false_positives(ours, root, "observed corpus, findings on negatives and unplanted lines", limit, out)
+
+
+def run_observed(root: Path, seed: int, specific: set[str], with_detect_secrets: bool,
+                 labels: Path | None = None) -> dict:
+    """Write the observed corpus under root and scan it (and, if asked, with detect-secrets too)."""
+    corpus = observed_layouts.generate(root, seed=seed)
+    if labels:
+        observed_layouts.write_labels(corpus, labels)
+    ours, elapsed, _ = run_ours(root)
+    matched = match(corpus, ours, specific)
+    part = {"layouts": len(observed_layouts.LAYOUTS), "labels": len(corpus.positives()),
+            "negative_files": len(corpus.negative_files()), "ours": matched,
+            "families": observed_layouts.by_family(corpus, matched),
+            "missed_layouts": observed_layouts.missed_layouts(corpus, matched),
+            "flagged_negatives": observed_layouts.flagged_negatives(corpus, matched),
+            "seconds": elapsed}
+    if with_detect_secrets:
+        ds, _ = run_detect_secrets(root)
+        part["detect_secrets"] = match(corpus, ds, set())
+    return part
+
+
+def print_false_positives(matched: dict, root: Path, title: str, limit: int, out=sys.stderr) -> None:
+    """Findings in negative files and on unplanted lines of positive files, each with its (redacted) line."""
+    bad = matched["fp_list"] + [dict(f, negative="(positive file)") for f in matched["extra"]]
+    if bad:
+        print(f"\n{title} ({len(bad)}):", file=out)
+        for f in bad[:limit]:
+            print(f"    {f['negative']}: {f['file']}:{f['line']} {f['rule']} {f.get('redacted', '')}: "
+                  f"{_redacted_line(root / f['file'], f['line'])}", file=out)
+
+
 def print_diagnostics(res: dict, corpus_root: Path, limit: int, out=sys.stderr) -> None:
     """What a rule author needs: each miss and each false positive, by kind and layout (stderr)."""
     dev = res["dev"]["ours"]
@@ -308,12 +400,7 @@ def print_diagnostics(res: dict, corpus_root: Path, limit: int, out=sys.stderr) 
         for m in dev["misses"][:limit]:
             print(f"    {m['kind']} [{m['layout']}] {m['file']}:{m['line']}: "
                   f"{_redacted_line(corpus_root / m['file'], m['line'])}", file=out)
-    bad = dev["fp_list"] + [dict(f, negative="(positive file)") for f in dev["extra"]]
-    if bad:
-        print(f"\ncrypto-key-guard false positives ({len(bad)}):", file=out)
-        for f in bad[:limit]:
-            print(f"    {f['negative']}: {f['file']}:{f['line']} {f['rule']} {f.get('redacted', '')}: "
-                  f"{_redacted_line(corpus_root / f['file'], f['line'])}", file=out)
+    print_false_positives(dev, corpus_root, "crypto-key-guard false positives", limit, out)
 
 
 README_MARKER = "<!-- quality-table -->"
@@ -374,12 +461,16 @@ def main(argv=None) -> int:
                         help="also put the report into README.md's Quality benchmark section")
     parser.add_argument("--keep", metavar="DIR", help="write the generated corpus and its labels here and keep them")
     parser.add_argument("--show", type=int, default=60, help="misses and false positives to list on stderr")
+    parser.add_argument("--observed-only", action="store_true",
+                        help="scan only the observed corpus (bench/observed_layouts.py), crypto-key-guard only")
     args = parser.parse_args(argv)
 
     rules = default_rules()
     specific = {r.id for r in rules.rules if r.kind != "generic"}
     rule_exchanges = sorted({r.exchange for r in rules.rules if r.exchange})
     ours_version, ds_version = versions()
+    if args.observed_only:
+        return observed_only(args, specific, ours_version)
     with tempfile.TemporaryDirectory(prefix="ckg-quality-") as tmp:
         base = Path(args.keep).resolve() if args.keep else Path(tmp)
         root = base / "corpus"
@@ -399,6 +490,9 @@ def main(argv=None) -> int:
                     "ours": match(corpus, ours, specific), "detect_secrets": match(corpus, ds, set())},
             "timings": {"dev_ours": t_ours, "dev_detect_secrets": t_ds},
         }
+        res["observed"] = run_observed(base / "observed", args.seed, specific, with_detect_secrets=True,
+                                       labels=base / "observed-labels.json" if args.keep else None)
+        res["timings"]["observed_ours"] = res["observed"]["seconds"]
         if not args.no_realworld:
             rw_root = real_world_corpus()
             files = [p for p in rw_root.rglob("*") if p.is_file() and not p.is_symlink()]
@@ -410,14 +504,36 @@ def main(argv=None) -> int:
             res["timings"].update(rw_ours=t_rw, rw_detect_secrets=t_rw_ds)
         print_report(res)
         print_diagnostics(res, root, args.show)
+        print_observed_diagnostics(res["observed"], base / "observed", args.show)
         if args.update_readme:
             update_readme(res, HERE.parent / "README.md")
-    if args.json:
+    write_json(res, args.json)
+    return 0
+
+
+def observed_only(args, specific: set[str], version: str) -> int:
+    with tempfile.TemporaryDirectory(prefix="ckg-observed-") as tmp:
+        base = Path(args.keep).resolve() if args.keep else Path(tmp)
+        root = base / "observed"
+        if root.exists():
+            shutil.rmtree(root)
+        obs = run_observed(root, args.seed, specific, with_detect_secrets=False,
+                           labels=base / "observed-labels.json" if args.keep else None)
+        res = {"date": datetime.date.today().isoformat(), "seed": args.seed, "version": version, "observed": obs}
+        print(f"crypto-key-guard {version} on the observed corpus, seed {args.seed} ({obs['seconds']:.1f} s).")
+        print()
+        print_observed(res)
+        print_observed_diagnostics(obs, root, args.show)
+    write_json(res, args.json)
+    return 0
+
+
+def write_json(res: dict, path: str | None) -> None:
+    if path:
         slim = json.loads(json.dumps(res))
         if slim.get("realworld", {}).get("detect_secrets"):   # per-plugin counts, not thousands of rows
             slim["realworld"]["detect_secrets"] = dict(Counter(f["rule"] for f in res["realworld"]["detect_secrets"]))
-        Path(args.json).write_text(json.dumps(slim, indent=1) + "\n", encoding="utf-8")
-    return 0
+        Path(path).write_text(json.dumps(slim, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
