@@ -26,10 +26,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from quality_corpus import Corpus, Label, write_labels  # noqa: F401  (containers shared with the generated corpus)
 
-try:  # the package layout of issue 15; the flat one before it
-    from crypto_key_guard.engine.examples import ALPHABETS, expand, random_string
-except ImportError:  # pragma: no cover - before the restructure
-    from crypto_key_guard.examples import ALPHABETS, expand, random_string
+from crypto_key_guard.engine.examples import ALPHABETS, expand, random_string
 
 
 # --- value shapes per label kind (../shared/reference/key-formats.md) -----------------------------------------

@@ -20,10 +20,7 @@ from conftest import PROJECT_ROOT
 sys.path.insert(0, str(PROJECT_ROOT / "bench"))
 import observed_layouts as O  # noqa: E402
 
-try:  # the package layout of issue 15; the flat one before it
-    from crypto_key_guard.engine.scanner import Scanner
-except ImportError:  # pragma: no cover - before the restructure
-    from crypto_key_guard.engine import Scanner
+from crypto_key_guard.engine.scanner import Scanner
 
 # Positive layouts with at least one planted value today's engine does not report: id -> what it would need.
 MISSED: dict[str, str] = {
