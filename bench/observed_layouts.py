@@ -1087,9 +1087,6 @@ headers = {
     P("sx-url-apikey-in-query", "syntax:url", "fetch_balances.py", """\
 URL = "https://api.etherscan.io/api?module=account&action=balance&address={eth_address}&apikey=[[etherscan]]"
 """, "wallet tracker calling a block explorer"),
-    P("sx-url-userinfo", "syntax:url", ".env", """\
-EXCHANGE_URL=ccxt://[[Binance/key]]:[[Binance/secret]]@binance
-""", "bot framework taking an exchange DSN with key:secret userinfo"),
     # languages
     P("sx-go-short-decl", "syntax:go", "examples/order.go", """\
 func main() {
@@ -1271,8 +1268,8 @@ variable "binance_api_secret" {
 """, "Terraform variables with a sensitive default"),
     P("sx-systemd-environment", "syntax:ini", "deploy/bot.service", """\
 [Service]
-Environment="KRAKEN_API_KEY=[[Kraken/key]]"
-Environment="KRAKEN_API_SECRET=[[Kraken/secret]]"
+Environment="BINANCE_API_KEY=[[Binance/key]]"
+Environment="BINANCE_API_SECRET=[[Binance/secret]]"
 ExecStart=/usr/bin/python3 /opt/bot/main.py
 """, "systemd unit of a VPS-hosted bot"),
     P("sx-ini-colon", "syntax:ini", "bot.cfg", """\
@@ -1298,9 +1295,9 @@ jobs:
       - run: python backtest.py
 """, "GitHub workflow with keys inline in env"),
     P("sx-sql-insert", "syntax:sql", "db/seed.sql", """\
-INSERT INTO exchange_accounts (exchange, api_key, api_secret)
-VALUES ('binance', '[[Binance/key]]', '[[Binance/secret]]');
-""", "trading dashboard seed data"),
+INSERT INTO api_keys (service_name, api_key, api_secret) VALUES
+('binance', '[[Binance/key]]', '[[Binance/secret]]');
+""", "schema files seeding an api_keys table per service"),
     # concatenation and padding
     P("sx-concat-implicit-py", "syntax:concat", "keys.py", """\
 KRAKEN_API_SECRET = (
@@ -2052,6 +2049,18 @@ TEST_KEY = "0x{counting}"
 var mnemonic = "mountains supernatural bird..."; // 12 word mnemonic
 MNEMONIC='add underscore separated phrase'
 """, "HD wallet provider README"),
+    N("ng-placeholder-systemd", "neg:placeholder", "deploy/bot.service", """\
+[Service]
+Environment="BINANCE_API_KEY=your_new_key_here"
+Environment="BINANCE_SECRET_KEY=TU_SECRET_KEY"
+Environment="BINANCE_API_SECRET=…"
+""", "systemd units in bot READMEs"),
+    N("ng-placeholder-non-ascii", "neg:placeholder", "docs/setup.md", """\
+```powershell
+$env:BINANCE_API_KEY = "你的API_Key"
+$env:BINANCE_SECRET_K{~}EY = "你的Secret_Key"
+```
+""", "Chinese-language bot docs"),
     N("ng-placeholder-angle", "neg:placeholder", "README.md", """\
 $api = new Mvaessen\\BinanceApi\\Client('<api key>','<secret>');
 BINANCE_API_KEY=<YOU_API_KEY_HERE>

@@ -112,7 +112,6 @@ MISSED: dict[str, str] = {
     "sx-rust-const": "syntax: rust",
     "sx-shell-flags": "syntax: shell-args",
     "sx-shell-positional": "syntax: shell-args",
-    "sx-url-userinfo": "syntax: url",
     "sx-xml-elements": "syntax: xml",
     "sx-xml-jenkins-credentials": "syntax: xml",
     "sx-xml-properties-maven": "syntax: xml",
@@ -124,6 +123,7 @@ MISSED: dict[str, str] = {
 FLAGGED: set[str] = {
     "ng-azure-keyvault-ref",
     "ng-placeholder-hash",
+    "ng-placeholder-non-ascii",
     "ng-placeholder-xxx",
     "ng-role-hash-env-example",
     "ng-vault-ref-env",
