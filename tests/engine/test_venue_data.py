@@ -1,5 +1,5 @@
-"""The venue and service data (patterns/venues.yaml) that recognition reads: schema,
-uniqueness of ids and words, refs are URLs, shapes are RE2,
+"""The venue and service data (patterns/venues.yaml, patterns/services.yaml) that recognition reads: schema,
+uniqueness of ids and words, refs are URLs, shapes are RE2, venue and service words never collide unless declared,
 formats agree with the hand-written exchange rules, and the generator reproduces the committed venue file."""
 from __future__ import annotations
 
@@ -170,7 +170,7 @@ def test_curated_venues_are_in_ccxt_and_additional_ones_are_not(curated, venues)
 
 
 def test_every_ref_and_url_is_an_https_url():
-    for name in ("venues.yaml", "curated/venues.yaml"):
+    for name in ("venues.yaml", "curated/venues.yaml", "services.yaml"):
         for path, key, value in walk(load(name)):
             if key in ("ref", "url", "www", "key_management"):
                 assert isinstance(value, str) and URL.fullmatch(value), f"{name}{path}.{key}: {value!r}"
@@ -243,3 +243,127 @@ def test_the_generator_refuses_a_word_two_venues_share(venues):
     curated["venues"]["kraken"]["aliases"] = ["okex"]
     with pytest.raises(SystemExit, match="okex"):
         generate_venues.build("0.0.0", metadata, curated)
+
+
+# ------------------------------------------------------------------------------------------------ services
+CATEGORIES = {"node-rpc", "explorer", "market-data", "analytics", "storage-nft", "notification", "ci", "chain-keys"}
+
+
+@pytest.fixture(scope="module")
+def services_file() -> dict[str, Any]:
+    return load("services.yaml")
+
+
+@pytest.fixture(scope="module")
+def services(services_file) -> list[dict[str, Any]]:
+    return services_file["services"]
+
+
+def shipped_rule_ids() -> set[str]:
+    ids = set()
+    for path in PATTERNS.glob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        ids |= {rule["id"] for rule in (data or {}).get("rules", [])} if isinstance(data, dict) else set()
+    return ids
+
+
+def test_every_service_has_the_required_fields(services):
+    rules = shipped_rule_ids()
+    ids = [s["id"] for s in services]
+    assert len(ids) == len(set(ids)) and len(ids) >= 50
+    for service in services:
+        where = service["id"]
+        assert re.fullmatch(r"[a-z0-9-]+", where)
+        assert service["category"] in CATEGORIES, where
+        assert service["name"] and len(service["remediation"]) > 40, where
+        assert URL.fullmatch(service["key_management"]), where
+        assert service["credentials"] and any(c["secret"] for c in service["credentials"]), where
+        for credential in service["credentials"]:
+            assert re.fullmatch(r"[a-z0-9_]+", credential["field"]) and isinstance(credential["secret"], bool), where
+            for word in credential.get("words", []):
+                assert WORD.fullmatch(word), f"{where}: {word!r}"
+            check_formats(credential.get("formats", []), f"{where}.{credential['field']}")
+        check_formats(service.get("lookalikes", []), f"{where}.lookalikes")
+        for endpoint in service.get("endpoints", []):
+            assert re.fullmatch(r"(?:https?|wss)://[^\s]+", endpoint), f"{where}: {endpoint}"
+        assert set(service.get("rules", [])) <= rules, f"{where}: unknown rule ids {set(service.get('rules', [])) - rules}"
+
+
+def test_services_the_issue_names_are_all_there(services):
+    ids = {s["id"] for s in services}
+    for wanted in ("infura", "alchemy", "quicknode", "ankr", "getblock", "chainstack", "helius", "blockdaemon",
+                   "blockcypher", "tatum", "blocknative", "dfuse", "purestake", "settlemint", "etherscan", "bscscan",
+                   "solscan", "ethplorer", "coinmarketcap", "coingecko", "cryptocompare", "coinapi", "coinlayer",
+                   "coinlib", "worldcoinindex", "bitcoinaverage", "glassnode", "kaiko", "messari", "nansen", "dune",
+                   "polygon-io", "pinata", "web3storage", "nftport", "crossmint", "discord", "slack", "dingtalk",
+                   "pushbullet", "ifttt", "pushover", "ntfy", "twilio", "coveralls", "sui", "aptos", "cosmos"):
+        assert wanted in ids, wanted
+
+
+def all_words(venues, services) -> dict[str, tuple[str, str]]:
+    """squashed word -> (owner, written word) over venues and services; asserts no word has two owners."""
+    owner: dict[str, tuple[str, str]] = {}
+    for kind, items in (("venue", venues), ("service", services)):
+        for item in items:
+            for word in item["words"]["alone"] + item["words"]["with_credential"]:
+                assert WORD.fullmatch(word), f"{item['id']}: {word!r}"
+                key, who = squash(word), f"{kind} {item['id']}"
+                assert owner.setdefault(key, (who, word))[0] == who, f"{word!r}: {owner[key][0]} and {who}"
+    return owner
+
+
+def test_no_service_word_collides_with_a_venue_word_unless_declared(venues, services, services_file):
+    owner = all_words(venues, services)
+    declared = {(squash(c["word"]), squash(c["other"])) for c in services_file["collisions"]}
+    for service in services:
+        for word in service["words"]["alone"] + service["words"]["with_credential"]:
+            key = squash(word)
+            assert len(key) > 3 or word in service["words"]["with_credential"], f"{word!r} is short"
+            for other, (who, _) in owner.items():
+                if who == f"service {service['id']}" or other == key:
+                    continue
+                if key.startswith(other) or other.startswith(key):
+                    pair = (key, other) if len(key) > len(other) else (other, key)
+                    assert pair in declared, f"{word!r} ({service['id']}) and {other!r} ({who}): declare in collisions"
+
+
+def tokens(name: str) -> list[str]:
+    """A name path split as recognition splits it: separators, camelCase, digits stay with their word."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    return [t.lower() for t in re.split(r"[^A-Za-z0-9]+", spaced) if t]
+
+
+def owner_of(name: str, owner: dict[str, tuple[str, str]]) -> str | None:
+    """The reference reading of docs/venues.md: whole tokens, adjacent tokens joined, longest word first."""
+    parts = tokens(name)
+    best: tuple[int, str] | None = None
+    for start in range(len(parts)):
+        for end in range(len(parts), start, -1):
+            joined = "".join(parts[start:end])
+            if joined in owner and (best is None or len(joined) > best[0]):
+                best = (len(joined), owner[joined][0])
+    return best[1] if best else None
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("CRYPTOCOMPARE_API_KEY", "service cryptocompare"),
+    ("cryptoCompareApiKey", "service cryptocompare"),
+    ("CRYPTOCOM_API_KEY", "venue cryptocom"),
+    ("cryptoComApiKey", "venue cryptocom"),
+    ("crypto_com_secret", "venue cryptocom"),
+    ("POLYGONSCAN_API_KEY", "service polygonscan"),
+    ("POLYGON_API_KEY", "service polygon-io"),
+    ("GATEIO_API_KEY", "venue gate"),
+    ("GATE_IO_SECRET", "venue gate"),
+    ("HUOBI_SECRET_KEY", "venue htx"),
+    ("OKEX_PASSPHRASE", "venue okx"),
+    ("COINBASE_PRO_SECRET", "venue coinbaseexchange"),
+    ("COINBASE_API_SECRET", "venue coinbase"),
+    ("BINANCE_US_API_KEY", "venue binanceus"),
+    ("ETHERSCAN_API_KEY", "service etherscan"),
+    ("OPTIMISTIC_ETHERSCAN_API_KEY", "service etherscan"),
+    ("HYPERLIQUID_SECRET_KEY", "venue hyperliquid"),
+    ("API_KEY", None),
+])
+def test_names_resolve_to_one_owner(venues, services, name, expected):
+    assert owner_of(name, all_words(venues, services)) == expected
