@@ -11,6 +11,9 @@ from crypto_key_guard.errors import EXIT_USAGE
 
 COMMANDS = {
     "scan": ("crypto_key_guard.commands.scan", "scan a tree, the git index (--staged) or all of history (--history)"),
+    "pre-push": ("crypto_key_guard.commands.pre_push", "git pre-push hook: scan the commits being pushed (ref lines on stdin)"),
+    "pre-receive": ("crypto_key_guard.commands.pre_receive",
+                    "server hook: refuse a push that introduces a secret (<old> <new> <ref> lines on stdin)"),
     "detect-secrets-plugin": ("crypto_key_guard.integrations.detect_secrets.plugin_path",
                               "print the path of the detect-secrets plugin file of this install"),
     "detect-secrets": ("crypto_key_guard.commands.detect_secrets",

@@ -27,7 +27,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         session = prepare(args)
-    except UsageError as exc:
+        if _pushing():  # pre-push: judge the pushed commits, not the files in the working tree
+            from crypto_key_guard.commands.pre_push import run_from_pre_commit
+
+            return run_from_pre_commit(session, PROG)
+    except (UsageError, RuntimeError) as exc:
         return fail_usage(PROG, exc)
     filenames = [f for f in args.filenames if not session.excluded(f)]
     result = session.filter(scan_items(session.scanner, named_files(filenames), log=verbose_log(args, PROG)))
@@ -42,6 +46,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if result.findings:
         return EXIT_FINDINGS
     return EXIT_USAGE if result.errors else EXIT_CLEAN
+
+
+def _pushing() -> bool:
+    """pre-commit describes a push (or an explicit --from-ref/--to-ref range) in the environment."""
+    import os
+
+    env = os.environ
+    return bool(env.get("PRE_COMMIT_FROM_REF") and env.get("PRE_COMMIT_TO_REF")) or \
+        bool(env.get("PRE_COMMIT_REMOTE_NAME") and env.get("PRE_COMMIT_LOCAL_BRANCH"))
 
 
 if __name__ == "__main__":

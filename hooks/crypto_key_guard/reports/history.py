@@ -20,7 +20,7 @@ What to do about a secret in git history:
      environment (os.environ / a git-ignored .env)."""
 
 
-def _place_line(place: dict) -> str:
+def _place_line(place: dict, head: bool = True) -> str:
     def commit(c: dict) -> str:
         ref = f" ({c['ref']})" if c.get("ref") else ""
         edge = " [shallow boundary: may be older]" if c.get("shallow_boundary") else ""
@@ -34,24 +34,28 @@ def _place_line(place: dict) -> str:
         parts.append(place["note"])
     else:
         parts.append(f"in {place['commits']} commit(s)")
-    parts.append("STILL IN HEAD" if place["in_head"] else "not in HEAD")
+    if head:
+        parts.append("STILL IN HEAD" if place["in_head"] else "not in HEAD")
     return "; ".join(parts)
 
 
-def write_history_text(result: ScanResult, out: IO[str]) -> None:
+def write_history_text(result: ScanResult, out: IO[str], advice: str = HISTORY_ADVICE,
+                       summary: str = "in git history", head: bool = True) -> None:
+    """The text report; a push (head=False) is judged by its commits alone, so HEAD is not mentioned."""
     for f in result.findings:
         print(finding_line(f), file=out)
         intro = f.extra.get("introduced")
         if intro:
+            where = f"; {'still in HEAD' if f.extra['in_head'] else 'no longer in HEAD'}" if head else ""
             print(f"    introduced {intro['date'][:10]} in {intro['short']} \"{intro['subject']}\" "
-                  f"({printable(intro['path'])}); {'still in HEAD' if f.extra['in_head'] else 'no longer in HEAD'}",
-                  file=out)
+                  f"({printable(intro['path'])}){where}", file=out)
         for place in f.extra["places"]:
-            print(f"      {_place_line(place)}", file=out)
+            print(f"      {_place_line(place, head)}", file=out)
         if f.remediation:
             print(f"    {f.remediation}", file=out)
     s = result.stats
     if result.findings:
-        print(f"\n{len(result.findings)} secret(s) found in git history ({s['secrets_in_head']} still in HEAD); "
-              f"{s['commits']} commits, {s['unique_blobs']} unique blobs, each scanned once.\n{HISTORY_ADVICE}",
+        in_head = f" ({s['secrets_in_head']} still in HEAD)" if head else ""
+        print(f"\n{len(result.findings)} secret(s) found {summary}{in_head}; "
+              f"{s['commits']} commits, {s['unique_blobs']} unique blobs, each scanned once.\n{advice}",
               file=out)
