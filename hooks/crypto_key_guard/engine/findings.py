@@ -24,9 +24,9 @@ def redact(secret: str) -> str:
     return f"{secret[:keep]}{ELLIPSIS}{secret[-keep:]}"
 
 
-def sha256_hex(data: bytes) -> str:
-    """hashlib.sha256(data).hexdigest(), preferring CPython's built-in SHA-256: importing hashlib loads OpenSSL,
-    ~4 ms of every hook run that fingerprints a finding or looks up the parsed-rules cache."""
+def _sha256():
+    """CPython's built-in SHA-256 constructor: importing hashlib loads OpenSSL, ~4 ms of every hook run that
+    fingerprints a finding or looks up the parsed-rules cache."""
     try:
         from _sha256 import sha256  # Python <= 3.11
     except ImportError:
@@ -34,7 +34,22 @@ def sha256_hex(data: bytes) -> str:
             from _sha2 import sha256  # Python >= 3.12
         except ImportError:  # another interpreter
             from hashlib import sha256
-    return sha256(data).hexdigest()
+    return sha256
+
+
+def sha256_hex(data: bytes) -> str:
+    """hashlib.sha256(data).hexdigest() without importing hashlib."""
+    return _sha256()(data).hexdigest()
+
+
+def hmac_sha256(key: bytes, data: bytes) -> bytes:
+    """HMAC-SHA256 (RFC 2104) on the built-in SHA-256: hmac.digest(key, data, 'sha256') without hashlib."""
+    sha256 = _sha256()
+    if len(key) > 64:
+        key = sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    inner = sha256(bytes(b ^ 0x36 for b in key) + data).digest()
+    return sha256(bytes(b ^ 0x5C for b in key) + inner).digest()
 
 
 def secret_hash(rule_id: str, secret: str) -> str:

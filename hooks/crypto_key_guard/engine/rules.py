@@ -13,7 +13,7 @@ from pathlib import Path
 import re2
 
 from crypto_key_guard.errors import ConfigError
-from crypto_key_guard.engine.findings import sha256_hex
+from crypto_key_guard.engine.findings import hmac_sha256, sha256_hex
 from crypto_key_guard.util.records import record
 from crypto_key_guard.engine.validators import VALIDATORS
 
@@ -144,17 +144,122 @@ _CACHE_FORMAT = b"crypto-key-guard parsed-yaml v1\0"
 
 
 def cache_dir() -> Path | None:
-    """Where derived data (never scanned content) is cached: the platform's per-user cache directory."""
+    """Where derived data (never scanned content) is cached: the platform's per-user cache directory.
+
+    A relative location (CRYPTO_KEY_GUARD_CACHE_DIR or XDG_CACHE_HOME) is ignored, as the XDG spec says: it
+    would put the cache, and what the scan trusts from it, inside whatever repository the command runs in."""
     configured = os.environ.get(CACHE_ENV)
     if configured is not None:
-        return Path(configured) if configured else None
+        return Path(configured) if configured and os.path.isabs(configured) else None
     if os.name == "nt":
         base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~\\AppData\\Local")
     elif sys.platform == "darwin":
         base = os.path.expanduser("~/Library/Caches")
     else:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
-    return Path(base) / "crypto-key-guard"
+        xdg = os.environ.get("XDG_CACHE_HOME", "")
+        base = xdg if os.path.isabs(xdg) else os.path.expanduser("~/.cache")
+    return Path(base) / "crypto-key-guard" if os.path.isabs(base) else None
+
+
+# What is read back from the cache is verified: each entry carries an HMAC of its content under a random key that
+# lives in the cache directory (0700, owned by the user, key file 0600). A file planted by anyone who cannot read
+# that key (another user, a repository that ships a cache directory) is a miss, never a rule set.
+_CACHE_MAGIC = b"ckg-cache v2\0"
+_CACHE_KEY: dict[str, bytes | None] = {}
+
+
+def _private_cache_dir(base: Path, create: bool) -> bool:
+    """The cache directory exists (made 0700 when create), belongs to this user and only they can enter it."""
+    try:
+        if create:
+            base.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.mkdir(base, 0o700)
+            except FileExistsError:
+                pass
+        st = os.lstat(base)
+    except OSError:
+        return False
+    import stat
+
+    if not stat.S_ISDIR(st.st_mode):
+        return False
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:  # Windows: %LOCALAPPDATA% is per-user already
+        return True
+    if st.st_uid != getuid():
+        return False
+    if st.st_mode & 0o077:  # made by an earlier version with the umask's mode: ours, so tighten it
+        try:
+            os.chmod(base, 0o700)
+        except OSError:
+            return False
+    return True
+
+
+def _cache_key(base: Path, create: bool) -> bytes | None:
+    """The cache's HMAC key (32 random bytes in <cache>/key, 0600), made on first write; None: do not use the cache."""
+    known = _CACHE_KEY.get(str(base))
+    if known is not None or (str(base) in _CACHE_KEY and not create):
+        return known
+    key = None
+    if _private_cache_dir(base, create):
+        path = base / "key"
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+        try:
+            fd = os.open(path, flags)
+        except FileNotFoundError:
+            fd = -1
+        except OSError:
+            fd = -2
+        if fd == -1 and create:
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(os.urandom(32))
+                fd = os.open(path, flags)
+            except OSError:  # another process made it first: read theirs
+                try:
+                    fd = os.open(path, flags)
+                except OSError:
+                    fd = -2
+        if fd >= 0:
+            with os.fdopen(fd, "rb") as fh:
+                st = os.fstat(fh.fileno())
+                data = fh.read(33)
+            owner_ok = not hasattr(os, "getuid") or (st.st_uid == os.getuid() and not st.st_mode & 0o077)
+            key = data if len(data) == 32 and owner_ok else None
+    _CACHE_KEY[str(base)] = key
+    return key
+
+
+def _cache_read(target: Path) -> bytes | None:
+    """The verified content of a cache entry, or None (missing, damaged, planted, or no key)."""
+    key = _cache_key(target.parent, create=False)
+    if key is None:
+        return None
+    try:
+        with open(target, "rb") as fh:
+            blob = fh.read()
+    except OSError:
+        return None
+    head = len(_CACHE_MAGIC)
+    if not blob.startswith(_CACHE_MAGIC) or len(blob) < head + 32:
+        return None
+    tag, payload = blob[head: head + 32], blob[head + 32:]
+    expected = hmac_sha256(key, os.fsencode(target.name) + b"\0" + payload)
+    diff = 0
+    for a, b in zip(tag, expected):  # compared in full: no early exit
+        diff |= a ^ b
+    return payload if diff == 0 else None
+
+
+def _cache_write(target: Path, payload: bytes) -> None:
+    key = _cache_key(target.parent, create=True)
+    if key is None:
+        return
+    tag = hmac_sha256(key, os.fsencode(target.name) + b"\0" + payload)
+    _atomic_cache_write(target, _CACHE_MAGIC + tag + payload)
 
 
 _SHIPPED_DIR: str | None = None
@@ -184,10 +289,12 @@ def _parsed_cache_get(raw: bytes) -> tuple[Any] | None:
     target = _cache_file(raw)
     if target is None:
         return None
+    payload = _cache_read(target)
+    if payload is None:
+        return None
     try:
-        with open(target, "rb") as fh:
-            return (json.loads(fh.read()),)
-    except (OSError, ValueError):
+        return (json.loads(payload),)
+    except ValueError:
         return None
 
 
@@ -204,7 +311,7 @@ def _parsed_cache_put(raw: bytes, data: Any) -> None:
         return
     if json.loads(text) != data:    # e.g. YAML integer keys or dates: not exactly representable
         return
-    _atomic_cache_write(target, text.encode("utf-8"))
+    _cache_write(target, text.encode("utf-8"))
 
 
 def _atomic_cache_write(target: Path, payload: bytes) -> None:
@@ -213,7 +320,6 @@ def _atomic_cache_write(target: Path, payload: bytes) -> None:
     import tempfile
 
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -493,9 +599,11 @@ def _built_cache_get(builtin: list[Path]) -> RuleSet | None:
     target = _built_cache_file(builtin)
     if target is None:
         return None
+    payload = _cache_read(target)
+    if payload is None:
+        return None
     try:
-        with open(target, "rb") as fh:
-            rows, placeholders, files, hashes = marshal.loads(fh.read())
+        rows, placeholders, files, hashes = marshal.loads(payload)
         rules = []
         for row in rows:
             values = dict(zip(Rule._fields, row))
@@ -531,7 +639,7 @@ def _built_cache_put(builtin: list[Path], built: RuleSet, placeholders: list[str
             row.append(value)
         rows.append(tuple(row))
     try:
-        _atomic_cache_write(target, marshal.dumps((rows, placeholders, built.files, sorted(built.public_test_keys))))
+        _cache_write(target, marshal.dumps((rows, placeholders, built.files, sorted(built.public_test_keys))))
     except ValueError:  # a value marshal cannot hold
         return
 

@@ -70,7 +70,8 @@ def is_low_diversity(value: str) -> bool:
     for unit in range(1, 9):  # a short unit repeated
         if len(compact) >= unit * 3 and compact == (compact[:unit] * (len(compact) // unit + 1))[: len(compact)]:
             return True
-    runs = sum(1 for a, b in zip(compact, compact[1:]) if ord(b) - ord(a) == 1)
+    codes = compact.encode("ascii") if compact.isascii() else [ord(ch) for ch in compact]
+    runs = sum(1 for a, b in zip(codes, codes[1:]) if b - a == 1)
     return runs >= len(compact) * 0.6  # mostly ascending sequences
 
 

@@ -55,7 +55,7 @@ def add_rule_options(parser: argparse.ArgumentParser) -> None:
 
 class Session:
     """Everything a scanning command needs, from the command line over the project configuration."""
-    __slots__ = ("scanner", "config", "ignore", "exclude", "min_severity", "base")
+    __slots__ = ("scanner", "config", "ignore", "exclude", "min_severity", "base", "_relative")
 
     def __init__(self, scanner: Any, config: Any, ignore: list, exclude: list[str], min_severity: str,
                  base: Any = None) -> None:
@@ -65,12 +65,18 @@ class Session:
         self.exclude = exclude
         self.min_severity = min_severity
         self.base = base  # the directory finding paths are relative to (config.finding_base); None: as they are
+        self._relative: dict[str, str] = {}  # per path: a file with 50,000 findings resolves its path once
 
     def relative(self, path: str) -> str:
         """A finding path relative to the project root, as exclude and ignore globs are written."""
         from crypto_key_guard.policy.config import root_relative
 
-        return path if self.base is None else root_relative(path, self.base, self.config.root)
+        if self.base is None:
+            return path
+        rel = self._relative.get(path)
+        if rel is None:
+            rel = self._relative[path] = root_relative(path, self.base, self.config.root)
+        return rel
 
     def excluded(self, path: str) -> bool:
         if not self.exclude:
