@@ -7,7 +7,7 @@ import sys
 from typing import Sequence
 
 from crypto_key_guard import __version__
-from crypto_key_guard.errors import EXIT_USAGE
+from crypto_key_guard.errors import EXIT_USAGE, console_main
 
 COMMANDS = {
     "scan": ("crypto_key_guard.commands.scan", "scan a tree, the git index (--staged) or all of history (--history)"),
@@ -30,6 +30,7 @@ USAGE = "usage: crypto-key-guard [--version] COMMAND [ARGS ...]\n\ncommands:\n" 
 ) + "\n\nRun 'crypto-key-guard COMMAND --help' for a command's options."
 
 
+@console_main
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help"):
@@ -43,13 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"crypto-key-guard: error: unknown command {name!r}\n\n{USAGE}", file=sys.stderr)
         return EXIT_USAGE
     module = importlib.import_module(COMMANDS[name][0])
-    try:
-        return module.main(rest)
-    except BrokenPipeError:  # `crypto-key-guard scan | head`: the reader left; no traceback
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+    return module.main(rest)  # `crypto-key-guard scan | head`: console_main ends quietly when the reader leaves
 
 
 if __name__ == "__main__":

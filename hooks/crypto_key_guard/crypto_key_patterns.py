@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
+from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError, console_main
 from crypto_key_guard.policy.options import HelpFormatter, add_rule_options, fail_usage, prepare, verbose_log
 
 TYPE_CHECKING = False
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 PROG = "crypto-key-patterns"
 
 
+@console_main
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__, formatter_class=HelpFormatter)
     parser.add_argument("filenames", nargs="*", help="files to scan (pre-commit passes the staged ones)")

@@ -24,7 +24,7 @@ import sys
 import tempfile
 from typing import Any, Callable, Dict, Iterator, List, Sequence
 
-from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE
+from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, console_main
 from crypto_key_guard.policy.options import split_argv
 
 PROG = "detect-exchange-secrets"
@@ -40,6 +40,7 @@ class PluginLoadError(Exception):
     """A configured plugin cannot be loaded: scanning without it would pass silently."""
 
 
+@console_main
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = split_argv(argv)
     try:

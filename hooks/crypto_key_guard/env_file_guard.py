@@ -6,7 +6,7 @@ import re
 import sys
 from typing import Sequence
 
-from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, UsageError
+from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, UsageError, console_main
 from crypto_key_guard.policy.options import fail_usage
 
 PROG = "env-file-guard"
@@ -56,6 +56,7 @@ def template_problems(text: str, scanner) -> list[tuple[int, str, str]]:
     return [problems[k] for k in sorted(problems)]
 
 
+@console_main
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__)
     parser.add_argument("filenames", nargs="*", help="files to check (pre-commit passes the staged ones)")

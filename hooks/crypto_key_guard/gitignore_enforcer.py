@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
-from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
+from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError, console_main
 from crypto_key_guard.util.fs import atomic_write
 from crypto_key_guard.policy.options import fail_usage
 
@@ -55,6 +55,7 @@ def with_entries(original: bytes, entries: Sequence[str]) -> bytes:
     return body + newline.join([HEADER.encode()] + [e.encode("utf-8") for e in entries]) + newline
 
 
+@console_main
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__)
     parser.add_argument("--fix", action="store_true",

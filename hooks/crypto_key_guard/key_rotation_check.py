@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Optional, Sequence
 
-from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
+from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError, console_main
 from crypto_key_guard.policy.options import fail_usage
 from crypto_key_guard.policy.rotation import (LOG_NAME, ROTATION_STEPS, add_policy_options, check_file, default_log_path, describe,
                        display, evaluate, hint, policy_from_args, record_command, utc_now, withdrawal_warning)
@@ -20,6 +20,7 @@ from crypto_key_guard.policy.rotation import (LOG_NAME, ROTATION_STEPS, add_poli
 PROG = "key-rotation-check"
 
 
+@console_main
 def main(argv: Sequence[str] | None = None, *, now: Optional[datetime] = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
