@@ -1,7 +1,8 @@
 """Pattern files (YAML) -> validated, compiled Rule objects. The only loader every hook and plugin uses.
 
-All regexes use RE2 syntax (no lookarounds, no backreferences) and are compiled by RE2, which matches in
-linear time: a user's pattern file cannot hang a commit with catastrophic backtracking.
+All regexes use RE2 syntax (no lookarounds, no backreferences) and are compiled by engine/regex.py: RE2, which
+matches in linear time, or without google-re2 the stdlib matcher, which refuses a user's pattern that could
+backtrack catastrophically: a user's pattern file cannot hang a commit.
 """
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ import re
 import sys
 from pathlib import Path
 
-import re2
-
+from crypto_key_guard.engine import regex as rx
 from crypto_key_guard.errors import ConfigError
 from crypto_key_guard.engine.findings import hmac_sha256, sha256_hex
 from crypto_key_guard.util.records import record
@@ -35,10 +35,6 @@ CONFIDENCES = ("low", "medium", "high")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _FRAGMENT_REF = re.compile(r"\{\{([a-z_][a-z0-9_]*)\}\}")
 
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.log_errors = False  # RE2 would otherwise write parse errors to stderr itself
-_RE2_OPTIONS.max_mem = 64 << 20
-
 
 def builtin_patterns_dir() -> Path:
     """patterns/ ships inside the wheel as the data package crypto_key_guard.patterns."""
@@ -54,11 +50,15 @@ def builtin_yaml_files() -> list[Path]:
     return sorted(builtin_patterns_dir().glob("*.yaml"))
 
 
-def compile_regex(pattern: str, file: str, rule: str | None) -> Any:
+def compile_regex(pattern: str, file: str, rule: str | None, shipped: bool = False) -> Any:
+    """A rule's regex; a user's is refused under the stdlib matcher when it could backtrack catastrophically
+    (shipped ones are vetted by the test suite)."""
     try:
-        return re2.compile(pattern.encode("utf-8"), _RE2_OPTIONS)
-    except re2.error as exc:
-        reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        return rx.compile(pattern) if shipped else rx.compile_user(pattern)
+    except rx.RegexError as exc:
+        reason = exc.args[0]
+        if "RE2 syntax" in reason or "google-re2" in reason:
+            raise ConfigError(file, f"regex refused: {reason}", rule) from None
         raise ConfigError(
             file, f"invalid regex ({reason}); patterns use RE2 syntax, which runs in linear time and has no "
                   "lookarounds or backreferences", rule) from None
@@ -79,7 +79,7 @@ class LazyRegex:
 
     def compiled(self) -> Any:
         if self._compiled is None:
-            self._compiled = compile_regex(self.pattern, self.file, self.rule)
+            self._compiled = compile_regex(self.pattern, self.file, self.rule, shipped=True)
         return self._compiled
 
     @property

@@ -297,7 +297,7 @@ class KeywordIndex:
     """
 
     def __init__(self, rules: list[Rule], all_rules: list[Rule] | None = None) -> None:
-        import re2
+        from crypto_key_guard.engine import regex as rx
 
         self.rules = all_rules if all_rules is not None else rules
         self.size = len(self.rules)
@@ -310,13 +310,9 @@ class KeywordIndex:
         self._longest = max((len(k) for k in self.keywords), default=0)
         self._finder = None
         if self.keywords:
-            options = re2.Options()
-            options.encoding = re2.Options.Encoding.LATIN1
-            options.max_mem = 64 << 20
-            options.log_errors = False
-            self._finder = re2.compile(b"|".join(
-                b"".join(b"[%c%c]" % (c - 32, c) if 97 <= c <= 122 else re2.escape(bytes([c])) for c in k)
-                for k in sorted(self.keywords, key=len, reverse=True)), options)
+            self._finder = rx.compile(b"|".join(
+                b"".join(b"[%c%c]" % (c - 32, c) if 97 <= c <= 122 else rx.escape(bytes([c])) for c in k)
+                for k in sorted(self.keywords, key=len, reverse=True)), latin1=True)
         # per rule: (keywords needed, bytes a match reaches before and after a keyword), None without keywords
         self._reach = [None if not need else (need, _reach_before(r), _reach_after(r) + self._longest)
                        for r, need in zip(rules, self.need)]
@@ -333,6 +329,10 @@ class KeywordIndex:
         found: dict[int, list[int]] = {}
         if self._finder is None:
             return found
+        if not hasattr(self._finder, "_regexp"):  # the stdlib matcher (no google-re2): see regex.find_keywords
+            from crypto_key_guard.engine.regex import find_keywords
+
+            return find_keywords(self.keywords, data)
         implied = self._implied
         for at, stop in region_spans(self._finder, data, ((0, len(data)),), 0, overlapping=True):
             for i in implied[data[at: stop].lower()]:
@@ -456,11 +456,11 @@ def region_spans(regex, data: bytes, regions, group: int,
 
 
 def _unanchored():
-    import re2
-
     try:
+        import re2
+
         return re2._Anchor.UNANCHORED  # type: ignore[attr-defined]
-    except AttributeError:
+    except (ImportError, AttributeError):  # no google-re2 (engine/regex.py uses the stdlib) or a changed one
         return None
 
 
@@ -478,14 +478,14 @@ def _any_of(patterns: list[str]):
     cannot build it: then each rule simply runs."""
     import re
 
-    import re2
-
-    from crypto_key_guard.engine.rules import _RE2_OPTIONS
+    from crypto_key_guard.engine import regex as rx
 
     plain = [re.sub(r"(?<!\\)\(\?P<[A-Za-z_][A-Za-z0-9_]*>", "(?:", p) for p in patterns]
+    # a leading (?m) becomes a scoped (?m:...): the stdlib refuses flags in the middle of a pattern
+    scoped = [re.sub(r"^\(\?([imsU]+)\)(.*)$", r"(?\1:\2)", p, flags=re.S) for p in plain]
     try:
-        return re2.compile("|".join(f"(?:{p})" for p in plain).encode("utf-8"), _RE2_OPTIONS)
-    except re2.error:
+        return rx.compile("|".join(f"(?:{p})" for p in scoped))
+    except rx.RegexError:
         return None
 
 
