@@ -27,12 +27,14 @@ from corpus import real_world_corpus  # noqa: E402
 from peers import hook_repo  # noqa: E402
 
 GROUPS = (  # first match wins: (group, regex over "file:function")
-    ("RE2 matching (search/finditer/match in re2)", r"(re2|_re2).*|.*method '(search|finditer|match|fullmatch)' of '_re2"),
-    ("RE2 compiling", r".*(compile|_compile).*re2.*|.*re2.*compile"),
-    ("rule loading and cache", r".*crypto_key_guard/rules\.py.*"),
-    ("engine (Python around the matches)", r".*crypto_key_guard/(engine|validators|checksums|findings)\.py.*"),
-    ("reading and listing files", r".*(crypto_key_guard/(sources|fsutil)\.py|method 'read' of|posix\.(scandir|stat|lstat|open)|built-in method io\.open).*"),
-    ("reports and CLI", r".*crypto_key_guard/(report|sarif|cli|scan_command|options|config|crypto_key_patterns)\.py.*"),
+    ("RE2 matching (search/finditer/match in re2)",
+     r".*(re2\.py|_re2).*(search|finditer|match|_match|fullmatch|findall|split).*|.*method '(search|finditer|match|fullmatch)' of '_re2.*"),
+    ("RE2 compiling", r".*(re2\.py|_re2).*(compile|__init__|Options).*"),
+    ("rule loading and cache", r".*crypto_key_guard/engine/(rules|selftest)\.py.*"),
+    ("engine (Python around the matches)", r".*crypto_key_guard/engine/.*"),
+    ("reading and listing files",
+     r".*(crypto_key_guard/(sources|util)/.*|method 'read' of|posix\.(scandir|stat|lstat|open)|built-in method io\.open).*"),
+    ("reports, policy and CLI", r".*crypto_key_guard/(reports|policy|commands)/.*|.*crypto_key_guard/[a-z_]+\.py.*"),
     ("imports", r".*(<frozen importlib|marshal|built-in method builtins\.__import__).*"),
 )
 

@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     parser.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
-                        help="worker processes for a large tree (default 0: one per core; 1: no workers)")
+                        help="worker processes for a large tree or history (default 0: one per core; 1: no workers)")
     add_rule_options(parser)
     return parser
 
@@ -96,7 +96,8 @@ def run_history(args: argparse.Namespace, scanner) -> int:
     from crypto_key_guard.sources.history import open_repo, scan_history
 
     repo = open_repo(where, getattr(args, "since", None), getattr(args, "rev_range", None))
-    result = scan_history(repo, scanner, session=getattr(args, "session", None))
+    result = scan_history(repo, scanner, session=getattr(args, "session", None),
+                          jobs=getattr(args, "jobs", 0) or None)
     for message in result.notes:
         print(f"crypto-key-guard: {message}", file=sys.stderr)
     fmt = getattr(args, "format", "text")

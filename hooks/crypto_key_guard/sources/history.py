@@ -17,6 +17,7 @@ Findings of one secret (same fingerprint) in many blobs become one entry listing
 """
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import subprocess
@@ -25,7 +26,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import IO, Callable, Iterator, Optional, Sequence
+from typing import IO, Callable, Iterable, Iterator, Optional, Sequence
 
 from crypto_key_guard.engine.scanner import ScanResult
 from crypto_key_guard.errors import UsageError
@@ -34,8 +35,10 @@ from crypto_key_guard.util.display import printable
 
 ZERO = "0" * 40
 DRAIN_BYTES = 1 << 20
-# Scanning must never reach the network: a partial clone would otherwise fetch missing blobs on demand.
-GIT_ENV = {"GIT_NO_LAZY_FETCH": "1", "GIT_TERMINAL_PROMPT": "0"}
+# Scanning must never reach the network: a partial clone would otherwise fetch missing blobs on demand. And
+# it reads the objects as they are: a replace ref (refs/replace/, never pushed by default) must not swap a
+# blob holding a secret for a clean one.
+GIT_ENV = {"GIT_NO_LAZY_FETCH": "1", "GIT_TERMINAL_PROMPT": "0", "GIT_NO_REPLACE_OBJECTS": "1"}
 
 
 # -- git plumbing --------------------------------------------------------------------------------------------
@@ -123,13 +126,50 @@ class BlobRef:
 @dataclass
 class Listing:
     commits: int
-    blobs: list[BlobRef]
-    missing: list[str]
+    blobs: "Sequence[BlobRef] | BlobSpool"   # every blob once, in rev-list order (newest commits first)
+    missing: list[str]                      # ids of missing objects (the first MISSING_KEPT of them)
     bytes: int
+    missing_count: int = 0
+    excluded: int = 0                       # blobs the `keep` filter dropped (not in `blobs`)
 
 
-def list_blobs(repo: Repo) -> Listing:
-    """Every blob reachable from the revisions, once. rev-list feeds cat-file --batch-check at the OS level."""
+MISSING_KEPT = 100
+
+
+class BlobSpool:
+    """Blob references spooled to a temporary file as git lists them: memory does not grow with the number of
+    blobs, and their count is known before scanning starts (the progress bar's total). Iterable more than once."""
+
+    def __init__(self) -> None:
+        self._file: IO[bytes] = tempfile.TemporaryFile()
+        self._count = 0
+
+    def append(self, blob: BlobRef) -> None:
+        path = blob.path.encode("utf-8", "surrogateescape").replace(b"\\", b"\\\\").replace(b"\n", b"\\n")
+        self._file.write(b"%s %d %s\n" % (blob.sha.encode("ascii"), blob.size, path))
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[BlobRef]:
+        self._file.flush()
+        self._file.seek(0)
+        for line in self._file:  # one pass at a time (the file position is shared)
+            sha, size, path = line.rstrip(b"\n").split(b" ", 2)
+            path = re.sub(rb"\\(.)", lambda m: b"\n" if m.group(1) == b"n" else m.group(1), path)
+            yield BlobRef(sha.decode("ascii"), path.decode("utf-8", "surrogateescape"), int(size))
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def list_blobs(repo: Repo, keep: Optional[Callable[[str], bool]] = None, spool: bool = False) -> Listing:
+    """Every blob reachable from the revisions, once. rev-list feeds cat-file --batch-check at the OS level.
+
+    keep(path): blobs it rejects are counted in `excluded` and left out. spool: the blobs go to a BlobSpool
+    (a temporary file) instead of a list, so the listing's memory is flat in the number of blobs."""
+    blobs: "list[BlobRef] | BlobSpool" = BlobSpool() if spool else []
     with tempfile.TemporaryFile() as err_list, tempfile.TemporaryFile() as err_check:
         lister = subprocess.Popen(["git", "rev-list", "--objects", "--missing=print", *repo.revs, "--"],
                                   cwd=repo.path, stdout=subprocess.PIPE, stderr=err_list, env=_env())
@@ -138,17 +178,23 @@ def list_blobs(repo: Repo) -> Listing:
             cwd=repo.path, stdin=lister.stdout, stdout=subprocess.PIPE, stderr=err_check, env=_env())
         assert lister.stdout is not None and checker.stdout is not None
         lister.stdout.close()  # the checker owns the read end now
-        commits, total, blobs, missing = 0, 0, [], []
+        commits, total, excluded, missing, missing_count = 0, 0, 0, [], 0
         for line in checker.stdout:
             kind, _, rest = line.rstrip(b"\n").partition(b" ")
             if kind == b"blob":
                 sha, size, path = rest.split(b" ", 2) if rest.count(b" ") >= 2 else (*rest.split(b" ", 1), b"")
-                blobs.append(BlobRef(sha.decode(), path.decode("utf-8", "surrogateescape"), int(size)))
-                total += int(size)
+                blob = BlobRef(sha.decode(), path.decode("utf-8", "surrogateescape"), int(size))
+                if keep is not None and not keep(blob.path):
+                    excluded += 1
+                    continue
+                blobs.append(blob)
+                total += blob.size
             elif kind == b"commit":
                 commits += 1
             elif rest.startswith(b"missing") or kind.startswith(b"?"):
-                missing.append(kind.lstrip(b"?").decode("ascii", "replace"))
+                missing_count += 1
+                if len(missing) < MISSING_KEPT:
+                    missing.append(kind.lstrip(b"?").decode("ascii", "replace"))
         checker.wait()
         if lister.wait() != 0:
             err_list.seek(0)
@@ -156,7 +202,7 @@ def list_blobs(repo: Repo) -> Listing:
         if checker.returncode != 0:
             err_check.seek(0)
             raise RuntimeError(_git_error(["cat-file"], err_check.read()))
-    return Listing(commits, blobs, missing, total)
+    return Listing(commits, blobs, missing, total, missing_count, excluded)
 
 
 class _BlobStream:
@@ -189,48 +235,166 @@ class _BlobStream:
             self._pos += step
 
 
-def read_blobs(repo: Repo, blobs: Sequence[BlobRef]) -> Iterator[tuple[BlobRef, Optional[_BlobStream]]]:
-    """Stream the blobs through ONE `git cat-file --batch`; yields (blob, stream) or (blob, None) if missing.
+# -- reading and scanning blobs: the layer every history source (commits, ranges, pushes) goes through --------
+BATCH_BLOBS = 256           # ids asked of one cat-file at a time
+BATCH_BYTES = 4 << 20       # ... or this much content, whichever comes first: a worker's unit of work
+PARALLEL_MIN_BYTES = 8 << 20    # below this much listed content the scan is over before workers start
+PARALLEL_MIN_BLOBS = 2000
+# Each cat-file keeps recently inflated delta bases (git's default allows 96 MiB per process); 32 MiB keeps
+# a worker's git small with no measurable loss when blobs are read in rev-list order (bases come first).
+CAT_FILE_CONFIG = ("-c", "core.deltaBaseCacheLimit=32m")
+
+
+class BlobReader:
+    """One `git cat-file --batch` process, asked for a batch of blobs at a time (one per worker process)."""
+
+    def __init__(self, repo_path: str) -> None:
+        self._proc = subprocess.Popen(["git", *CAT_FILE_CONFIG, "cat-file", "--batch"], cwd=repo_path,
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                      env=_env(), bufsize=1 << 16)
+        assert self._proc.stdout is not None
+        _widen_pipe(self._proc.stdout)
+
+    def read(self, blobs: Sequence[BlobRef]) -> Iterator[tuple[BlobRef, Optional[_BlobStream]]]:
+        """(blob, stream), or (blob, None) when the object is not in this clone, in order. The caller must be
+        done with each stream before asking for the next one."""
+        stdin, stdout = self._proc.stdin, self._proc.stdout
+        assert stdin is not None and stdout is not None
+        request = b"".join(b.sha.encode("ascii") + b"\n" for b in blobs)
+
+        def feed() -> None:  # a thread, so git never blocks on a full stdout while ids are still being written
+            try:
+                stdin.write(request)
+                stdin.flush()
+            except (BrokenPipeError, ValueError, OSError):
+                pass
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        try:
+            for b in blobs:
+                header = stdout.readline().split()
+                if not header:
+                    raise RuntimeError("git cat-file: ended early")
+                if len(header) < 3:  # "<id> missing": not in this (partial) clone
+                    yield b, None
+                    continue
+                stream = _BlobStream(stdout, int(header[2]))
+                yield b, stream
+                stream.drain()
+                stdout.read(1)  # the newline after each object
+        finally:
+            writer.join()
+
+    def close(self) -> None:
+        try:
+            assert self._proc.stdin is not None
+            self._proc.stdin.close()
+        except OSError:
+            pass
+        if self._proc.poll() is None:
+            self._proc.kill()  # stopped early (an error or a closed generator): do not wait for git to finish
+        try:
+            assert self._proc.stdout is not None
+            self._proc.stdout.close()
+        except OSError:
+            pass
+        self._proc.wait()
+
+
+def read_blobs(repo: Repo, blobs: Iterable[BlobRef]) -> Iterator[tuple[BlobRef, Optional[_BlobStream]]]:
+    """Stream the blobs through one `git cat-file --batch`; yields (blob, stream) or (blob, None) if missing.
 
     The caller must be done with each stream before asking for the next one.
     """
-    if not blobs:
-        return
-    proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=repo.path, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_env(), bufsize=1 << 16)
-    assert proc.stdin is not None and proc.stdout is not None
-    stdin, stdout = proc.stdin, proc.stdout
-    _widen_pipe(stdout)
-
-    def feed() -> None:  # a thread, so git never blocks on a full stdout while we are still writing ids
-        try:
-            for b in blobs:
-                stdin.write(b.sha.encode() + b"\n")
-            stdin.close()
-        except (BrokenPipeError, ValueError, OSError):
-            pass
-
-    writer = threading.Thread(target=feed, daemon=True)
-    writer.start()
+    reader = BlobReader(repo.path)
     try:
-        for b in blobs:
-            header = stdout.readline().split()
-            if len(header) < 3:  # "<sha> missing": not in this (partial) clone
-                yield b, None
-                continue
-            stream = _BlobStream(stdout, int(header[2]))
-            yield b, stream
-            stream.drain()
-            stdout.read(1)  # the newline after each object
+        for batch in blob_batches(blobs):
+            yield from reader.read(batch)
     finally:
-        if proc.poll() is None:  # stopped early (an error or a closed generator): do not wait for git
-            proc.kill()
+        reader.close()
+
+
+def blob_batches(blobs: Iterable[BlobRef]) -> Iterator[list[BlobRef]]:
+    batch: list[BlobRef] = []
+    size = 0
+    for blob in blobs:
+        batch.append(blob)
+        size += blob.size
+        if len(batch) >= BATCH_BLOBS or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+# What scanning one blob gives: None when the object is missing, else (findings, how it was read, size).
+BlobOutcome = Optional[tuple[list[Finding], str, int]]
+
+
+def scan_blob_batch(reader: BlobReader, scanner, batch: Sequence[BlobRef]) -> list[BlobOutcome]:
+    out: list[BlobOutcome] = []
+    for blob, stream in reader.read(batch):
+        if stream is None:
+            out.append(None)
+            continue
+        found, how = scanner.scan_stream(stream, blob.path)
+        stream.drain()
+        out.append((found, how, blob.size))
+    return out
+
+
+_WORKER: Optional[tuple[object, BlobReader]] = None
+
+
+def _worker_init(scanner, repo_path: str) -> None:
+    global _WORKER
+    _WORKER = (scanner, BlobReader(repo_path))  # ends with the worker (git sees its stdin close)
+
+
+def _worker_scan(batch: list[BlobRef]) -> list[BlobOutcome]:
+    assert _WORKER is not None
+    return scan_blob_batch(_WORKER[1], _WORKER[0], batch)
+
+
+def scan_blob_outcomes(repo: Repo, blobs: Iterable[BlobRef], scanner,
+                       jobs: int = 1) -> Iterator[tuple[BlobRef, BlobOutcome]]:
+    """(blob, outcome) for every blob, in the order given, each read and scanned once.
+
+    jobs > 1: worker processes, each with its own `git cat-file --batch`, scan batches of blobs; at most four
+    batches per worker are in flight and results come back in order, so memory does not grow with the
+    number of blobs and the outcomes are those of jobs=1, where this process reads and scans them itself."""
+    batches = blob_batches(blobs)
+    if jobs <= 1:
+        reader = BlobReader(repo.path)
         try:
-            stdout.close()
-        except OSError:
-            pass
-        proc.wait()
-        writer.join(timeout=5)
+            for batch in batches:
+                yield from zip(batch, scan_blob_batch(reader, scanner, batch))
+        finally:
+            reader.close()
+        return
+    import collections
+    import multiprocessing
+
+    from crypto_key_guard.engine import scanner as engine
+
+    context = multiprocessing.get_context(engine.START_METHOD or engine._start_method())
+    pool = context.Pool(jobs, _worker_init, (scanner, repo.path))
+    try:
+        pending: collections.deque = collections.deque()
+        for batch in itertools.islice(batches, jobs * 4):
+            pending.append((batch, pool.apply_async(_worker_scan, (batch,))))
+        while pending:
+            batch, future = pending.popleft()
+            outcomes = future.get()
+            following = next(batches, None)
+            if following is not None:
+                pending.append((following, pool.apply_async(_worker_scan, (following,))))
+            yield from zip(batch, outcomes)
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
 
 
 def _widen_pipe(pipe: IO[bytes]) -> None:
@@ -290,27 +454,28 @@ class BlobScan:
     notes: list[str]
 
 
-def scan_blobs(repo: Repo, listing: Listing, scanner, progress: Optional[Progress] = None) -> BlobScan:
-    """Scan each unique blob once with the shared scanner (scan_stream: bounded memory for any blob size)."""
+def scan_blobs(repo: Repo, listing: Listing, scanner, progress: Optional[Progress] = None,
+               jobs: int = 1) -> BlobScan:
+    """Scan each unique blob once with the shared scanner (scan_stream: bounded memory for any blob size);
+    jobs > 1: in worker processes (scan_blob_outcomes), with the same result."""
     stats = {"commits": listing.commits, "unique_blobs": len(listing.blobs), "blobs_scanned": 0,
-             "binary_skipped": 0, "blobs_missing": len(listing.missing), "bytes": 0, "bytes_scanned": 0,
+             "binary_skipped": 0, "blobs_missing": listing.missing_count, "bytes": 0, "bytes_scanned": 0,
              "excluded": 0}
     hits: dict[str, list[Finding]] = {}
     notes: list[str] = []
     done = 0
-    for blob, stream in read_blobs(repo, listing.blobs):
+    for blob, outcome in scan_blob_outcomes(repo, listing.blobs, scanner, jobs):
         done += 1
-        if stream is None:
+        if outcome is None:
             stats["blobs_missing"] += 1
         else:
-            found, how = scanner.scan_stream(stream, blob.path)
-            stream.drain()
-            stats["bytes"] += blob.size
+            found, how, size = outcome
+            stats["bytes"] += size
             if how == "binary":
                 stats["binary_skipped"] += 1
             else:
                 stats["blobs_scanned"] += 1
-                stats["bytes_scanned"] += blob.size
+                stats["bytes_scanned"] += size
                 if found:
                     hits[blob.sha] = found
         if progress:
@@ -527,24 +692,34 @@ def _by_date(shas: list[str], commits: dict[str, Commit]) -> list[str]:
 
 
 # -- the command ---------------------------------------------------------------------------------------------
-def scan_history(repo: Repo, scanner, progress_stream: IO[str] = sys.stderr, session=None) -> ScanResult:
+def scan_history(repo: Repo, scanner, progress_stream: IO[str] = sys.stderr, session=None,
+                 jobs: Optional[int] = 1) -> ScanResult:
     """The whole history scan. `session` (options.Session) applies the project's exclude globs, severity
-    threshold and ignore file exactly as `scan` does; without it every finding is reported."""
+    threshold and ignore file exactly as `scan` does; without it every finding is reported.
+
+    jobs: worker processes (None: one per core, once the listing holds enough work; 1: this process only,
+    the default for callers that pass their own scanner). The result is the same for any number."""
     started = time.monotonic()
-    listing = list_blobs(repo)
-    excluded = 0
-    if session is not None and session.exclude:
-        # a blob is judged by the path git lists it under (its other places are filtered after placing)
-        kept = [b for b in listing.blobs if not session.excluded(b.path)]
-        excluded, listing.blobs = len(listing.blobs) - len(kept), kept
-    progress = Progress(len(listing.blobs), progress_stream)
+    # a blob is judged by the path git lists it under (its other places are filtered after placing)
+    keep = (lambda path: not session.excluded(path)) if session is not None and session.exclude else None
+    listing = list_blobs(repo, keep=keep, spool=True)
     try:
-        scan = scan_blobs(repo, listing, scanner, progress)
-        scan.stats["excluded"] = excluded
-        scan.stats["unique_blobs"] += excluded
-        progress.update(len(listing.blobs), scan.stats["bytes"], force=True)
+        if jobs is None:
+            from crypto_key_guard.engine.scanner import default_jobs
+
+            small = listing.bytes < PARALLEL_MIN_BYTES and len(listing.blobs) < PARALLEL_MIN_BLOBS
+            jobs = 1 if small else default_jobs()
+        progress = Progress(len(listing.blobs), progress_stream)
+        try:
+            scan = scan_blobs(repo, listing, scanner, progress, jobs)
+            scan.stats["excluded"] = listing.excluded
+            scan.stats["unique_blobs"] += listing.excluded
+            progress.update(len(listing.blobs), scan.stats["bytes"], force=True)
+        finally:
+            progress.close()
     finally:
-        progress.close()
+        if isinstance(listing.blobs, BlobSpool):
+            listing.blobs.close()
     scanned_at = time.monotonic()
     findings: list[Finding] = []
     if scan.hits:
