@@ -67,16 +67,20 @@ FREQTRADE = {
 }
 EMPTY_BLOB = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
 DROPPED_BLOBS = """
-08226b794658e0d50c305d993cb414f12e8a2775 0cb93cbabfe56b786839fc5907c15b5a27710df9 0e1cb536d5eced56305954b8c6721a076b37bc14
-112d0f96a678d99b86abaa89353299045651ac42 11cfc189536e611ac9cadbd7c6a3a4d23766a449 221d6561dc8546113c36b2a9227faa07461153dd
-2a8d1ff51b041a9c1888f77de55931e897877401 345f2dd63090bb3f10dfead9c56fbfc0b8aeb9ca 3e6629608b25c933a0baab5227c45bfcbc3cba1d
-46529fbe4defc03a6879ecff486d6f3ed3214aa7 4fe505588c523159a0e05d98dbb20cd02c277c3f 54d85662566a971ab32ee71ee17822d53dddbc06
-55211ca01a1ac53b70cc7b5fd74621d5714bcddd 619e8a7e3a11d6dcd1f9910e63647c613a46e81e 638750fc2585576b1ea30526bf27a02038ff7b1a
-69aa13bd4159b663aab7ddf678017666cd8df248 6dcca7db8969216d3793310ee135120cfcc86023 77545d082ad758796d019db25d8b10d1c1f95bb2
-84943b4383c6c2873dd78cd4d0cb8f1733a00a2b a187ad4333cf6cb2906981df9e67f60b8f6b4511 a6c879cf5bcae378509a65c3794af137bf59e12c
-a7ad80bdf2d7f43cb4959b12f6750c0355bebb44 c1cbf19de29ed5c328682b741bd0d664d57235c3 d8c994f85311ae84d8e33197d4f700573c0118df
-e27829a53981185e2a08fed6a64cf8a74109be4f f8022ffbf01cffb9dc48fd44f9bc412822a83fa8 fe2a1e85aa5d95dcb4a2fa5b0040cc822db00937
-ffbe09bf488f1ce0f204e7c2ba1976fc7e8ceab7
+08226b794658e0d50c305d993cb414f12e8a2775 0cb93cbabfe56b786839fc5907c15b5a27710df9
+0e1cb536d5eced56305954b8c6721a076b37bc14 112d0f96a678d99b86abaa89353299045651ac42
+11cfc189536e611ac9cadbd7c6a3a4d23766a449 221d6561dc8546113c36b2a9227faa07461153dd
+2a8d1ff51b041a9c1888f77de55931e897877401 345f2dd63090bb3f10dfead9c56fbfc0b8aeb9ca
+3e6629608b25c933a0baab5227c45bfcbc3cba1d 46529fbe4defc03a6879ecff486d6f3ed3214aa7
+4fe505588c523159a0e05d98dbb20cd02c277c3f 54d85662566a971ab32ee71ee17822d53dddbc06
+55211ca01a1ac53b70cc7b5fd74621d5714bcddd 619e8a7e3a11d6dcd1f9910e63647c613a46e81e
+638750fc2585576b1ea30526bf27a02038ff7b1a 69aa13bd4159b663aab7ddf678017666cd8df248
+6dcca7db8969216d3793310ee135120cfcc86023 77545d082ad758796d019db25d8b10d1c1f95bb2
+84943b4383c6c2873dd78cd4d0cb8f1733a00a2b a187ad4333cf6cb2906981df9e67f60b8f6b4511
+a6c879cf5bcae378509a65c3794af137bf59e12c a7ad80bdf2d7f43cb4959b12f6750c0355bebb44
+c1cbf19de29ed5c328682b741bd0d664d57235c3 d8c994f85311ae84d8e33197d4f700573c0118df
+e27829a53981185e2a08fed6a64cf8a74109be4f f8022ffbf01cffb9dc48fd44f9bc412822a83fa8
+fe2a1e85aa5d95dcb4a2fa5b0040cc822db00937 ffbe09bf488f1ce0f204e7c2ba1976fc7e8ceab7
 """.split()
 PUSH_COMMITS = 100
 
@@ -306,6 +310,21 @@ def job_hook() -> list[Tool]:
     ]
 
 
+def baseline_tools(job: str, tools: list[Tool], bin_dir: str) -> list[Tool]:
+    """Copies of our rows run by another installation (--baseline: e.g. a venv with main installed), so
+    before and after are measured side by side too."""
+    ours = Path(tool("crypto-key-guard") or "").parent
+    extra = []
+    for t in tools:
+        if t.cmd and Path(t.cmd[0]).parent == ours and Path(t.cmd[0]).name.startswith("crypto-key-"):
+            out = t.output.with_name("base-" + t.output.name) if t.output else None
+            cmd = [str(Path(bin_dir) / Path(t.cmd[0]).name)] + [str(out) if t.output and a == str(t.output) else a
+                                                                 for a in t.cmd[1:]]
+            extra.append(Tool(t.name + " (baseline)", cmd, t.cwd, t.stdin, t.ok, "the --baseline installation",
+                              out))
+    return tools[:1 + (job == "hook")] + extra + tools[1 + (job == "hook"):]
+
+
 def job_tree() -> list[Tool]:
     corpus = real_world_corpus()
     rg = [tool("rg"), "--ignore-case", "--fixed-strings", "--count", "--no-ignore", "--hidden", "--no-messages"]
@@ -401,6 +420,11 @@ def ratios(res: dict) -> dict:
         ours = med("push", "crypto-key-guard --range")
         checks["push_vs_kingfisher"] = ours / med("push", "kingfisher --since-commit")
         checks["push_vs_betterleaks"] = ours / med("push", "betterleaks --pre-receive")
+    for job, name in (("hook", "crypto-key-patterns"), ("tree", "crypto-key-guard scan"),
+                      ("history", "crypto-key-guard --history"), ("push", "crypto-key-guard --range")):
+        base = med(job, name + " (baseline)")
+        if base:
+            checks[f"{job}_vs_baseline"] = med(job, name) / base
     return {k: {"value": v, "target": TARGETS.get(k), "met": (v <= TARGETS[k]) if k in TARGETS else None}
             for k, v in checks.items()}
 
@@ -451,6 +475,9 @@ def main(argv: list[str] | None = None) -> int:
                                                                      FREQTRADE["url"]),
                         help="where to read freqtrade's history from once: a URL (cloned) or a local "
                              "repository holding the pinned commit (env CKG_BENCH_FREQTRADE_SOURCE)")
+    parser.add_argument("--baseline", metavar="BIN_DIR",
+                        help="also run crypto-key-guard from this directory of console scripts (another venv's "
+                             "bin/, e.g. one with main installed) beside the version under test")
     parser.add_argument("--json", metavar="FILE", help="write the results as JSON")
     parser.add_argument("--markdown", metavar="FILE", help="write the tables as Markdown")
     args = parser.parse_args(argv)
@@ -489,6 +516,8 @@ def main(argv: list[str] | None = None) -> int:
                 about = f"{old[:12]}..{new[:12]} of the same repository, {n} commits"
         else:
             raise SystemExit(f"peers: unknown job {job!r}")
+        if args.baseline:
+            tools = baseline_tools(job, tools, args.baseline)
         res[job] = {"about": about, "tools": side_by_side(tools, runs, args.warmup, env, sample=job != "hook")}
         res.setdefault("rounds", {})[job] = runs
     res["runs"] = ", ".join(f"{k} {v}" for k, v in res.get("rounds", {}).items())

@@ -28,12 +28,14 @@ from peers import hook_repo  # noqa: E402
 
 GROUPS = (  # first match wins: (group, regex over "file:function")
     ("RE2 matching (search/finditer/match in re2)",
-     r".*(re2\.py|_re2).*(search|finditer|match|_match|fullmatch|findall|split).*|.*method '(search|finditer|match|fullmatch)' of '_re2.*"),
+     r".*(re2\.py|_re2).*(search|finditer|match|_match|fullmatch|findall|split).*"
+     r"|.*method '(search|finditer|match|fullmatch)' of '_re2.*"),
     ("RE2 compiling", r".*(re2\.py|_re2).*(compile|__init__|Options).*"),
     ("rule loading and cache", r".*crypto_key_guard/engine/(rules|selftest)\.py.*"),
     ("engine (Python around the matches)", r".*crypto_key_guard/engine/.*"),
     ("reading and listing files",
-     r".*(crypto_key_guard/(sources|util)/.*|method 'read' of|posix\.(scandir|stat|lstat|open)|built-in method io\.open).*"),
+     r".*(crypto_key_guard/(sources|util)/.*|method 'read' of|posix\.(scandir|stat|lstat|open)"
+     r"|built-in method io\.open).*"),
     ("reports, policy and CLI", r".*crypto_key_guard/(reports|policy|commands)/.*|.*crypto_key_guard/[a-z_]+\.py.*"),
     ("imports", r".*(<frozen importlib|marshal|built-in method builtins\.__import__).*"),
 )
@@ -94,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     if "hook" in jobs:
         repo, files = hook_repo()
         print(f"== hook: crypto-key-patterns on {len(files)} files")
-        print(f"import of crypto_key_guard.crypto_key_patterns: {import_ms('crypto_key_guard.crypto_key_patterns', args.runs):.1f} ms (median, -X importtime)")
+        module = "crypto_key_guard.crypto_key_patterns"
+        print(f"import of {module}: {import_ms(module, args.runs):.1f} ms (median, -X importtime)")
         profile(["-m", "crypto_key_guard.crypto_key_patterns", *files], cwd=repo)  # warm the rule cache
         print(summarise(profile(["-m", "crypto_key_guard.crypto_key_patterns", *files], cwd=repo), args.top))
     if "tree" in jobs:
