@@ -21,13 +21,14 @@ import json
 import threading
 import time
 import urllib.parse
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
@@ -56,6 +57,22 @@ class Credentials:
 
 
 @dataclass
+class Venue:
+    """One key of one exchange on the fake server, and what the server answers when that key signed a request
+    (a dict keyed by path for venues that take two calls)."""
+    exchange: str
+    creds: Credentials
+    answer: Any
+    status: int = 200
+    delay: float = 0.0   # seconds before answering (time-outs)
+
+
+def _paths(exchange: str) -> tuple:
+    paths = PATHS[exchange]
+    return paths if isinstance(paths, tuple) else (paths,)
+
+
+@dataclass
 class Seen:
     method: str
     path: str
@@ -65,17 +82,27 @@ class Seen:
 
 
 class FakeExchange:
-    """with FakeExchange("binance", creds, answer) as srv: point CKG_AUDIT_API_BASE at srv.base."""
+    """with FakeExchange("binance", creds, answer) as srv: point CKG_AUDIT_API_BASE at srv.base.
 
-    def __init__(self, exchange: str, creds: Credentials, answer: Any, status: int = 200) -> None:
-        self.exchange = exchange
-        self.creds = creds
-        self.answer = answer
-        self.status = status
+    Several venues and keys on one server: FakeExchange.serving([Venue(...), ...]). A request is routed by its path
+    to a venue, and accepted when one of that venue's keys signed it; the answer is that key's."""
+
+    def __init__(self, exchange: str, creds: Credentials, answer: Any, status: int = 200, delay: float = 0.0) -> None:
+        self.venues: list[Venue] = [Venue(exchange, creds, answer, status, delay)]
         self.seen: list[Seen] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
                                         daemon=True)
+
+    @classmethod
+    def serving(cls, venues: list["Venue"]) -> "FakeExchange":
+        server = cls(venues[0].exchange, venues[0].creds, venues[0].answer, venues[0].status, venues[0].delay)
+        server.venues = list(venues)
+        return server
+
+    @property
+    def exchange(self) -> str:
+        return self.venues[0].exchange
 
     @property
     def base(self) -> str:
@@ -90,36 +117,51 @@ class FakeExchange:
         self._server.server_close()
         self._thread.join(timeout=5)
 
+    def accepted(self) -> list["Seen"]:
+        return [s for s in self.seen if s.accepted]
+
     # -- verification, one method per exchange; each raises Rejected with the exchange's own error answer --
 
-    def verify(self, method: str, target: str, headers: dict, body: bytes) -> None:
+    def verify(self, method: str, target: str, headers: dict, body: bytes) -> "Venue":
         path = urllib.parse.urlsplit(target).path
-        if path != PATHS[self.exchange]:
+        candidates = [v for v in self.venues if path in _paths(v.exchange)]
+        if not candidates:
             raise Rejected(404, {"error": f"unexpected path {path}"})
-        getattr(self, f"_verify_{self.exchange}")(method, target, headers, body)
+        request = target + " " + " ".join(headers.values()) + " " + body.decode("utf-8", "replace")
+        # the key that signed the request is tried last, so its own rejection is the one reported
+        candidates.sort(key=lambda v: v.creds.key in request)
+        failure: Optional[Rejected] = None
+        for venue in candidates:
+            try:
+                getattr(self, f"_verify_{venue.exchange}")(venue.creds, method, target, headers, body)
+                return venue
+            except Rejected as rejected:
+                failure = rejected
+        assert failure is not None
+        raise failure
 
-    def _verify_binance(self, method: str, target: str, headers: dict, body: bytes) -> None:
+    def _verify_binance(self, creds: Credentials, method: str, target: str, headers: dict, body: bytes) -> None:
         query = urllib.parse.urlsplit(target).query
         payload, sep, signature = query.rpartition("&signature=")
         if not sep:
             raise Rejected(400, {"code": -1102, "msg": "Mandatory parameter 'signature' was not sent."})
-        if headers.get("x-mbx-apikey") != self.creds.key:
+        if headers.get("x-mbx-apikey") != creds.key:
             raise Rejected(401, {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."})
         params = dict(urllib.parse.parse_qsl(payload))
         recv_window = int(params.get("recvWindow", 5000))
         if abs(time.time() * 1000 - int(params.get("timestamp", 0))) > recv_window:
             raise Rejected(400, {"code": -1021, "msg": "Timestamp for this request is outside of the recvWindow."})
-        expected = hmac.new(self.creds.secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
+        expected = hmac.new(creds.secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, signature):
             raise Rejected(400, {"code": -1022, "msg": "Signature for this request is not valid."})
 
-    def _verify_okx(self, method: str, target: str, headers: dict, body: bytes) -> None:
+    def _verify_okx(self, creds: Credentials, method: str, target: str, headers: dict, body: bytes) -> None:
         def fail(code: str, msg: str) -> Rejected:
             return Rejected(401, {"msg": msg, "code": code})
 
-        if headers.get("ok-access-key") != self.creds.key:
+        if headers.get("ok-access-key") != creds.key:
             raise fail("50111", "Invalid OK-ACCESS-KEY")
-        if headers.get("ok-access-passphrase") != self.creds.passphrase:
+        if headers.get("ok-access-passphrase") != creds.passphrase:
             raise fail("50105", "Invalid OK-ACCESS-PASSPHRASE")
         stamp = headers.get("ok-access-timestamp", "")
         try:
@@ -129,27 +171,27 @@ class FakeExchange:
         if abs(time.time() - sent) > 30:
             raise fail("50102", "Timestamp request expired")
         prehash = stamp + method + target + body.decode()
-        expected = base64.b64encode(hmac.new(self.creds.secret.encode(), prehash.encode(), hashlib.sha256).digest())
+        expected = base64.b64encode(hmac.new(creds.secret.encode(), prehash.encode(), hashlib.sha256).digest())
         if not hmac.compare_digest(expected.decode(), headers.get("ok-access-sign", "")):
             raise fail("50113", "Invalid Sign")
 
-    def _verify_bybit(self, method: str, target: str, headers: dict, body: bytes) -> None:
+    def _verify_bybit(self, creds: Credentials, method: str, target: str, headers: dict, body: bytes) -> None:
         key = headers.get("x-bapi-api-key", "")
         stamp = headers.get("x-bapi-timestamp", "")
         recv = headers.get("x-bapi-recv-window", "5000")
-        if key != self.creds.key:
+        if key != creds.key:
             raise Rejected(200, {"retCode": 10003, "retMsg": "API key is invalid.", "result": {}})
         if not stamp.isdigit() or abs(time.time() * 1000 - int(stamp)) > int(recv):
             raise Rejected(200, {"retCode": 10002, "retMsg": "invalid request, please check your server timestamp"
                                  " or recv_window param", "result": {}})
         query = urllib.parse.urlsplit(target).query
         origin = stamp + key + recv + (query if method == "GET" else body.decode())
-        expected = hmac.new(self.creds.secret.encode(), origin.encode(), hashlib.sha256).hexdigest()
+        expected = hmac.new(creds.secret.encode(), origin.encode(), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, headers.get("x-bapi-sign", "")):
             # Bybit echoes the string it signed, which holds the api key: the audit must not print it.
             raise Rejected(200, {"retCode": 10004, "retMsg": f"error sign! origin_string[{origin}]", "result": {}})
 
-    def _verify_coinbase(self, method: str, target: str, headers: dict, body: bytes) -> None:
+    def _verify_coinbase(self, creds: Credentials, method: str, target: str, headers: dict, body: bytes) -> None:
         def unauthorized(why: str) -> Rejected:
             return Rejected(401, "Unauthorized", why)
 
@@ -165,20 +207,20 @@ class FakeExchange:
             raise unauthorized("malformed JWT") from None
         signing_input = f"{head_b64}.{claims_b64}".encode()
         es256 = head.get("alg") == "ES256"
-        if not (es256 or head.get("alg") == "EdDSA") or head.get("kid") != self.creds.key or not head.get("nonce"):
+        if not (es256 or head.get("alg") == "EdDSA") or head.get("kid") != creds.key or not head.get("nonce"):
             raise unauthorized("bad JWT header (alg, kid or nonce)")
         try:
             if es256:
                 if len(signature) != 64:
                     raise unauthorized("ES256 signature is not 64 bytes")
                 der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
-                self.creds.public_key.verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
+                creds.public_key.verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
             else:
-                self.creds.public_key.verify(signature, signing_input)
+                creds.public_key.verify(signature, signing_input)
         except (InvalidSignature, TypeError, AttributeError):
             raise unauthorized("bad signature") from None
         now = time.time()
-        if claims.get("sub") != self.creds.key or claims.get("iss") != ("coinbase-cloud" if es256 else "cdp"):
+        if claims.get("sub") != creds.key or claims.get("iss") != ("coinbase-cloud" if es256 else "cdp"):
             raise unauthorized("bad sub or iss claim")
         nbf, exp = claims.get("nbf"), claims.get("exp")
         if not (isinstance(nbf, int) and isinstance(exp, int) and nbf <= now + 5 and now < exp <= nbf + 120):
@@ -201,13 +243,21 @@ def _handler_for(exchange: FakeExchange):
             body = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
             try:
-                exchange.verify(self.command, self.path, headers, body)
+                venue = exchange.verify(self.command, self.path, headers, body)
             except Rejected as rejected:
                 exchange.seen.append(Seen(self.command, self.path, False, rejected.why, headers))
                 self._reply(rejected.status, rejected.body)
                 return
             exchange.seen.append(Seen(self.command, self.path, True, "", headers))
-            self._reply(exchange.status, exchange.answer)
+            if venue.delay:
+                time.sleep(venue.delay)
+            answer = venue.answer
+            if isinstance(answer, dict) and answer and all(str(k).startswith("/") for k in answer):
+                answer = answer[urllib.parse.urlsplit(self.path).path]
+            try:
+                self._reply(venue.status, answer)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up (time-out tests)
+                pass
 
         def _reply(self, status: int, payload: Any) -> None:
             text = payload if isinstance(payload, str) else json.dumps(payload)
@@ -267,3 +317,52 @@ def bybit_answer(api_key: str, withdraw: bool = False, ip: bool = True, transfer
 def coinbase_answer(transfer: bool = False) -> dict:
     return {"can_view": True, "can_trade": True, "can_transfer": transfer,
             "portfolio_uuid": "8f2bd0a5-5b46-4e1b-9c9d-0d4f5f3c2a11", "portfolio_type": "DEFAULT"}
+
+
+# -- fake credentials (generated per test; never real keys) --------------------------------------------------
+
+def _coinbase_ec() -> Credentials:
+    private = ec.generate_private_key(ec.SECP256R1())
+    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                serialization.NoEncryption()).decode()
+    name = f"organizations/{uuid.uuid4()}/apiKeys/{uuid.uuid4()}"
+    return Credentials(name, pem, public_key=private.public_key())
+
+
+def _coinbase_ed25519() -> Credentials:
+    private = ed25519.Ed25519PrivateKey.generate()
+    raw = private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                serialization.NoEncryption())
+    public = private.public_key()
+    pub_raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return Credentials(str(uuid.uuid4()), base64.b64encode(raw + pub_raw).decode(), public_key=public)
+
+
+# value shapes as key-formats.md documents them; `fake` expands a template with the test's seeded generator
+CREDENTIAL_SHAPES = {
+    "binance": ("{alnum:64}", "{alnum:64}", None),
+    "okx": ("{uuid}", "{HEX:32}", "{alnum:12}!"),
+    "bybit": ("{alnum:18}", "{alnum:36}", None),
+}
+
+
+def make_credentials(exchange: str, fake: Callable[[str], str]) -> Credentials:
+    if exchange == "coinbase":
+        return _coinbase_ec()
+    if exchange == "coinbase-ed25519":
+        return _coinbase_ed25519()
+    key, secret, passphrase = CREDENTIAL_SHAPES[exchange]
+    return Credentials(fake(key), fake(secret), fake(passphrase) if passphrase else None)
+
+
+def assert_no_secret(text: str, *creds: Credentials) -> None:
+    """No key, secret or passphrase (nor any long line of one) in `text`, and no traceback."""
+    for c in creds:
+        assert c.key not in text
+        for value in (c.secret, c.passphrase):
+            if value:
+                assert value not in text
+                for line in value.splitlines():  # a PEM's header is what the redacted form shows
+                    if len(line) >= 16 and not line.startswith("-----"):
+                        assert line not in text
+    assert "Traceback" not in text

@@ -19,6 +19,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__, formatter_class=HelpFormatter)
     parser.add_argument("filenames", nargs="*", help="files to scan (pre-commit passes the staged ones)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    # off unless the hook's `args:` turn it on: the only network use a hook can make (docs/verify.md)
+    parser.add_argument("--verify", action="store_true",
+                        help="ask each exchange whether a found key pair is live and what it may do (network)")
+    parser.add_argument("--verify-timeout", type=float, default=10.0, metavar="SECONDS",
+                        help="with --verify: timeout per request (default: 10)")
     add_rule_options(parser)
     args = parser.parse_args(argv)
 
@@ -26,16 +31,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     from crypto_key_guard.reports.text import write_text
     from crypto_key_guard.sources.files import named_files
 
+    verifier = None
     try:
         session = prepare(args)
         if _pushing():  # pre-push: judge the pushed commits, not the files in the working tree
             from crypto_key_guard.commands.pre_push import run_from_pre_commit
 
             return run_from_pre_commit(session, PROG)
+        if args.verify:
+            from crypto_key_guard.integrations.verify import start
+
+            verifier = start(args)
     except (UsageError, RuntimeError) as exc:
         return fail_usage(PROG, exc)
     filenames = [f for f in args.filenames if not session.excluded(f)]
-    result = session.filter(scan_items(session.scanner, named_files(filenames), log=verbose_log(args, PROG)))
+    items = named_files(filenames)
+    result = session.filter(scan_items(session.scanner, verifier.record(items) if verifier else items,
+                                       log=verbose_log(args, PROG)))
+    if verifier is not None:
+        verifier.apply(result, session.scanner)
     for message in result.notes + result.errors:
         print(f"{PROG}: {message}", file=sys.stderr)
     if args.format == "json":
@@ -45,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         write_text(result.findings, sys.stdout)
     if result.findings:
-        return EXIT_FINDINGS
+        return EXIT_FINDINGS if verifier is None else verifier.exit_code(result.findings, EXIT_FINDINGS)
     return EXIT_USAGE if result.errors else EXIT_CLEAN
 
 

@@ -6,6 +6,10 @@ import sys
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+# only with `scan --verify`: a found key is live (3), and may move funds: withdraw or transfer, or its venue does
+# not say (4). Without --verify the codes stay 0/1/2.
+EXIT_LIVE_KEY = 3
+EXIT_LIVE_KEY_MOVES_FUNDS = 4
 
 
 class UsageError(Exception):

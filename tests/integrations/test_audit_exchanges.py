@@ -5,17 +5,14 @@ tests/audit_server.py on 127.0.0.1. No test touches the internet. Credentials ar
 """
 from __future__ import annotations
 
-import base64
 import json
 import socket
-import uuid
 
 import pytest
 from audit_server import (
-    Credentials, FakeExchange, binance_answer, bybit_answer, coinbase_answer, okx_answer,
+    Credentials, FakeExchange, assert_no_secret, binance_answer, bybit_answer, coinbase_answer, make_credentials,
+    okx_answer,
 )
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from crypto_key_guard.commands import audit
 from crypto_key_guard.integrations.exchanges import SPECS
@@ -25,38 +22,9 @@ EXCHANGES = ["binance", "okx", "bybit", "coinbase"]
 WITH_IP_FLAG = ["binance", "okx", "bybit"]  # Coinbase's endpoint does not report the IP allowlist
 
 
-def _coinbase_ec() -> Credentials:
-    private = ec.generate_private_key(ec.SECP256R1())
-    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                                serialization.NoEncryption()).decode()
-    name = f"organizations/{uuid.uuid4()}/apiKeys/{uuid.uuid4()}"
-    return Credentials(name, pem, public_key=private.public_key())
-
-
-def _coinbase_ed25519() -> Credentials:
-    private = ed25519.Ed25519PrivateKey.generate()
-    raw = private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                serialization.NoEncryption())
-    public = private.public_key()
-    pub_raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return Credentials(str(uuid.uuid4()), base64.b64encode(raw + pub_raw).decode(), public_key=public)
-
-
 @pytest.fixture
 def make_creds(fake):
-    def make(exchange: str) -> Credentials:
-        if exchange == "binance":
-            return Credentials(fake("{alnum:64}"), fake("{alnum:64}"))
-        if exchange == "okx":
-            return Credentials(fake("{uuid}"), fake("{HEX:32}"), fake("{alnum:12}") + "!")
-        if exchange == "bybit":
-            return Credentials(fake("{alnum:18}"), fake("{alnum:36}"))
-        if exchange == "coinbase":
-            return _coinbase_ec()
-        if exchange == "coinbase-ed25519":
-            return _coinbase_ed25519()
-        raise AssertionError(exchange)
-    return make
+    return lambda exchange: make_credentials(exchange, fake)
 
 
 def answer(exchange: str, creds: Credentials, scenario: str) -> dict:
@@ -89,18 +57,6 @@ def run(monkeypatch, capsys, tmp_path):
         out, err = capsys.readouterr()
         return code, out, err
     return _run
-
-
-def assert_no_secret(text: str, *creds: Credentials) -> None:
-    for c in creds:
-        assert c.key not in text
-        for value in (c.secret, c.passphrase):
-            if value:
-                assert value not in text
-                for line in value.splitlines():
-                    if len(line) >= 16:
-                        assert line not in text
-    assert "Traceback" not in text
 
 
 @pytest.mark.parametrize("exchange", EXCHANGES)

@@ -5,7 +5,7 @@ the exchange has one) or from ./.env, never from the command line. Calls the exc
 key-permission endpoint through ccxt (the optional `audit` extra, imported only here) and reports read / trade /
 withdraw / transfer and the IP restriction. Exit 0: least privilege; 1: the key can withdraw or transfer, or (unless
 --allow-no-ip-whitelist) works from any IP; 2: missing credentials or ccxt, unsupported exchange, or an error from
-the exchange. This is the only command of crypto-key-guard that uses the network.
+the exchange. The network is used only here and by `scan --verify` (integrations/exchange_client.py, shared).
 
 Test-only: CKG_AUDIT_API_BASE=http://127.0.0.1:PORT (environment only, loopback only) points ccxt at a local
 server; the test suite uses it to verify request signatures without the internet.
@@ -13,23 +13,23 @@ server; the test suite uses it to verify request signatures without the internet
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os
 import re
 import sys
-import urllib.parse
 from typing import Any, Mapping, Sequence, TextIO
 
-from crypto_key_guard.integrations.exchanges import SPECS, ExchangeSpec, KeyPermissions, UnexpectedResponse
+from crypto_key_guard.integrations.exchange_client import (  # noqa: F401 - sanitize, TEST_API_BASE_ENV: API
+    INSTALL_HINT, TEST_API_BASE_ENV, ask, classify_error, load_ccxt, loopback_api_base, make_client, sanitize,
+    secret_value,
+)
+from crypto_key_guard.integrations.exchange_client import describe_error as describe_error_text
+from crypto_key_guard.integrations.exchanges import SPECS, ExchangeSpec, KeyPermissions
 from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
 from crypto_key_guard.engine.findings import redact
 from crypto_key_guard.util.display import printable
 
 PROG = "crypto-key-guard audit"
-INSTALL_HINT = "pip install 'crypto-key-guard[audit]'"
-TEST_API_BASE_ENV = "CKG_AUDIT_API_BASE"
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _DOTENV_MAX_BYTES = 1 << 20
 
 
@@ -142,110 +142,10 @@ def load_credentials(spec: ExchangeSpec, environ: Mapping[str, str], dotenv: Map
     return found, missing
 
 
-def _secret_value(value: str) -> str:
-    # PEM keys (Coinbase) often travel with literal "\n" escapes through CI secrets and .env files.
-    if "-----BEGIN" in value and "\\n" in value:
-        value = value.replace("\\n", "\n")
-    return value if "-----BEGIN" not in value else value.strip() + "\n"
-
-
-def loopback_api_base(environ: Mapping[str, str]) -> str | None:
-    """The loopback base URL the test suite points ccxt at, or None. Anything but http://loopback:port is refused,
-    so the variable can never send a key to another host."""
-    base = (environ.get(TEST_API_BASE_ENV) or "").strip()
-    if not base:
-        return None
-    try:
-        parts = urllib.parse.urlsplit(base)
-        host, port = parts.hostname, parts.port
-    except ValueError:
-        host = port = None
-        parts = None
-    if (parts is None or parts.scheme != "http" or host not in _LOOPBACK or parts.username or parts.password
-            or parts.path not in ("", "/") or parts.query or parts.fragment):
-        raise UsageError(f"{TEST_API_BASE_ENV} is for the test suite only and must be http://127.0.0.1:PORT; "
-                         "unset it to audit the real exchange")
-    return f"http://{parts.netloc}"
-
-
-# -- talking to the exchange --------------------------------------------------------------------------------------
-
-def _point_at(urls: Any, base: str) -> Any:
-    """Replace the scheme and host of every URL in ccxt's urls['api'] tree by `base`."""
-    if isinstance(urls, dict):
-        return {k: _point_at(v, base) for k, v in urls.items()}
-    if isinstance(urls, str):
-        return re.sub(r"^https?://[^/]+", base, urls)
-    return urls
-
-
-def make_client(ccxt: Any, spec: ExchangeSpec, creds: Mapping[str, str], timeout: float, base: str | None):
-    names = credential_names(spec)
-    config = {
-        "apiKey": creds[names[0]],
-        "secret": _secret_value(creds[names[1]]),
-        "timeout": max(1, int(timeout * 1000)),
-        "enableRateLimit": False,
-    }
-    if spec.needs_passphrase:
-        config["password"] = creds[names[2]]
-    client = getattr(ccxt, spec.id)(config)
-    if base is not None:
-        client.urls = copy.deepcopy(client.urls)
-        client.urls["api"] = _point_at(client.urls["api"], base)
-        session = getattr(client, "session", None)
-        if session is not None:
-            session.trust_env = False  # loopback is never sent through an HTTP(S)_PROXY
-    return client
-
-
-_QUERY = re.compile(r"(https?://[^\s?'\"]+)\?[^\s'\"]*")
-_BEARER = re.compile(r"(?i)(bearer\s+)\S+")
-_HEADER_VALUE = re.compile(
-    r"(?i)((?:authorization|x-mbx-apikey|ok-access-[a-z]+|x-bapi-[a-z-]+|cb-access-[a-z]+|signature|sign|"
-    r"api[_-]?key|secret|passphrase|password|token)['\"]?\s*[:=]\s*['\"]?)[^\s'\",}&]+")
-_CREDENTIAL_WORDS = re.compile(r"(?i)signature|\bsign\b|api[ -]?key|passphrase|unauthori[sz]ed")
-_LONG_TOKEN = re.compile(r"[A-Za-z0-9+_=-]{32,}")
-
-
-def sanitize(text: str, secrets: Sequence[str], key: str | None = None, limit: int = 300) -> str:
-    """One line, without any secret: exact secrets, URL query strings (timestamps, signatures), header values,
-    bearer tokens and any long token-like run are removed or redacted. ccxt's exceptions embed request URLs and
-    the exchange's answer, which may echo the key."""
-    out = str(text)
-    pieces = set()
-    for s in secrets:
-        if s:
-            pieces.add(s)
-            pieces.update(line.strip() for line in s.splitlines() if len(line.strip()) >= 8)
-    for s in sorted(pieces, key=len, reverse=True):
-        out = out.replace(s, "[secret]")
-    if key:
-        out = out.replace(key, redact(key))
-    out = _QUERY.sub(r"\1", out)
-    out = _BEARER.sub(r"\1[redacted]", out)
-    out = _HEADER_VALUE.sub(r"\1[redacted]", out)
-    out = _LONG_TOKEN.sub(lambda m: redact(m.group(0)), out)
-    out = printable(" ".join(out.split()))
-    return out if len(out) <= limit else out[:limit] + "\u2026"
-
-
 def describe_error(exc: BaseException, spec: ExchangeSpec, ccxt: Any, secrets: Sequence[str], key: str) -> str:
-    detail = sanitize(str(exc), secrets, key) or type(exc).__name__
-    if isinstance(exc, UnexpectedResponse):
-        return f"{spec.name} answered in an unexpected shape ({exc})"
-    # Binance answers a bad signature with code -1022, which ccxt files under BadRequest for api.binance.com.
-    if isinstance(exc, ccxt.AuthenticationError) or (
-            isinstance(exc, ccxt.ExchangeError) and _CREDENTIAL_WORDS.search(detail)):
-        return (f"{spec.name} rejected the credentials ({detail}); check {' / '.join(credential_names(spec))} "
-                "and that this machine's IP is on the key's whitelist")
-    if isinstance(exc, ccxt.InvalidNonce):
-        return f"{spec.name} rejected the request's timestamp ({detail}); check this machine's clock"
-    if isinstance(exc, ccxt.NetworkError):
-        return f"could not get an answer from {spec.name} ({detail})"
-    if isinstance(exc, ccxt.BaseError):
-        return f"{spec.name} answered with an error ({detail})"
-    return f"the audit failed ({type(exc).__name__}: {detail})"
+    status, detail = classify_error(exc, ccxt, secrets, key)
+    return describe_error_text(status, detail, spec, f"check {' / '.join(credential_names(spec))} and that this "
+                                                     "machine's IP is on the key's whitelist")
 
 
 # -- verdict and report -------------------------------------------------------------------------------------------
@@ -347,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fail(args, exchange, f"set {', '.join(missing)} in the environment or in "
                                          f"{printable(env_file)} (secrets are never taken as arguments)")
         try:
-            import ccxt  # the optional `audit` extra; nothing else in crypto-key-guard imports it
+            ccxt = load_ccxt()
         except ImportError:
             return _fail(args, exchange, f"the audit needs ccxt: {INSTALL_HINT}")
         base = loopback_api_base(os.environ)
@@ -356,10 +256,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     names = credential_names(spec)
     key = creds[names[0]]
-    secrets = [creds[n] for n in names[1:]] + [_secret_value(creds[names[1]])]
+    secrets = [creds[n] for n in names[1:]] + [secret_value(creds[names[1]])]
     try:
-        client = make_client(ccxt, spec, creds, args.timeout, base)
-        perms = spec.parse(getattr(client, spec.method)())
+        client = make_client(ccxt, spec, key, creds[names[1]], creds[names[2]] if len(names) > 2 else None,
+                             args.timeout, base)
+        perms = ask(spec, client)
     except Exception as exc:  # noqa: BLE001 - every failure becomes one sanitised line, never a traceback
         return _fail(args, exchange, describe_error(exc, spec, ccxt, secrets, key))
 

@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
                         help="worker processes for a large tree or history (default 0: one per core; 1: no workers)")
     add_rule_options(parser)
+    from crypto_key_guard.integrations.verify import add_arguments
+
+    add_arguments(parser)
     return parser
 
 
@@ -38,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         session = prepare(args, start)
         args.session = session  # the history scan applies the same filters
         scanner = session.scanner
+        from crypto_key_guard.integrations.verify import start as start_verify
+
+        args.verifier = start_verify(args)  # --verify: None unless asked
         if args.history or args.since or args.rev_range:
             return run_history(args, scanner)
         result = session.filter(scan_paths(args, session))
@@ -45,9 +51,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail_usage(PROG, exc)
     for message in result.notes + result.errors:
         print(f"crypto-key-guard: {message}", file=sys.stderr)
+    if args.verifier is not None:
+        args.verifier.apply(result, scanner)
     write_report(args.format, result, args.output, tool_args=args)
     if result.findings:
-        return EXIT_FINDINGS
+        return EXIT_FINDINGS if args.verifier is None else args.verifier.exit_code(result.findings, EXIT_FINDINGS)
     return EXIT_USAGE if result.errors else EXIT_CLEAN
 
 
@@ -57,18 +65,22 @@ def scan_paths(args: argparse.Namespace, session):
     from crypto_key_guard.sources.files import staged_files, tree_files
 
     scanner = session.scanner
+    verifier = getattr(args, "verifier", None)  # --verify re-reads the files holding exchange keys afterwards
     if args.staged:
         if args.paths:
             raise UsageError("--staged scans the whole index; give no paths")
-        return scan_items(scanner, (i for i in staged_files(".") if not session.excluded(i.path)),
+        items = (i for i in staged_files(".") if not session.excluded(i.path))
+        return scan_items(scanner, verifier.record(items) if verifier else items,
                           log=verbose_log(args, "crypto-key-guard"))
     roots = args.paths or ["."]
     merged: ScanResult | None = None
     for root in roots:
         if not os.path.lexists(root):
             raise UsageError(f"{root}: no such file or directory")
-        result = scan_items(scanner, (i for i in tree_files(root) if not session.excluded(i.path)),
-                            jobs=getattr(args, "jobs", 0) or None, log=verbose_log(args, "crypto-key-guard"))
+        items = (i for i in tree_files(root) if not session.excluded(i.path))
+        if verifier:
+            items = verifier.record(items, (lambda p, r=root: _prefixed_path(p, r)) if len(roots) > 1 else None)
+        result = scan_items(scanner, items, jobs=getattr(args, "jobs", 0) or None, log=verbose_log(args, "crypto-key-guard"))
         if len(roots) > 1:
             result.findings = [_prefixed(f, root) for f in result.findings]
         if merged is None:
@@ -98,6 +110,11 @@ def run_history(args: argparse.Namespace, scanner) -> int:
     repo = open_repo(where, getattr(args, "since", None), getattr(args, "rev_range", None))
     result = scan_history(repo, scanner, session=getattr(args, "session", None),
                           jobs=getattr(args, "jobs", 0) or None)
+    verifier = getattr(args, "verifier", None)  # --verify: ask the exchanges about the keys found in the blobs
+    if verifier is not None:
+        from crypto_key_guard.integrations.verify import blob_contents
+
+        verifier.apply(result, scanner, blob_contents(result.findings, repo.path))
     for message in result.notes:
         print(f"crypto-key-guard: {message}", file=sys.stderr)
     fmt = getattr(args, "format", "text")
@@ -111,14 +128,20 @@ def run_history(args: argparse.Namespace, scanner) -> int:
             write_history_text(result, sys.stdout)
     else:
         write_report(fmt, result, args.output, tool_args=args)
+    if result.findings and verifier is not None:
+        return verifier.exit_code(result.findings, EXIT_FINDINGS)
     return EXIT_FINDINGS if result.findings else EXIT_CLEAN
 
 
 def _prefixed(finding, root: str):
     """With several roots, name files by root too (a root that is a file already is the name)."""
+    return finding._replace(file=_prefixed_path(finding.file, root))
+
+
+def _prefixed_path(path: str, root: str) -> str:
     if os.path.isfile(root) or os.path.islink(root):
-        return finding._replace(file=os.path.normpath(root))
-    return finding._replace(file=os.path.normpath(os.path.join(root, finding.file)))
+        return os.path.normpath(root)
+    return os.path.normpath(os.path.join(root, path))
 
 
 if __name__ == "__main__":

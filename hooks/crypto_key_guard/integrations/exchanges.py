@@ -41,6 +41,15 @@ class ExchangeSpec:
     fix_withdraw: str
     fix_transfer: str
     fix_ip: str
+    # what the venue's API tells about a key: "permissions" (and maybe the IP whitelist), "ip" (the IP whitelist,
+    # not the rights) or "liveness" (only that the key works: a signed read-only call succeeds)
+    reports: str = "permissions"
+    # for venues that need more than one call or pick the key out of a list: request(client) -> the answer parse reads
+    request: Optional[Callable[[Any], Any]] = None
+    # the venue as the rules' `exchange:` field names it, when that differs from `name`
+    aliases: tuple = ()
+    # a regular expression the key must match for this spec to apply (Coinbase: CDP keys, not legacy Pro keys)
+    key_shape: str = ""
 
 
 def _dict(response: Any, what: str) -> dict:
@@ -216,6 +225,8 @@ SPECS: dict[str, ExchangeSpec] = {
             'create a key without the "Transfer" permission (View and Trade only) and delete this one',
             'create a key without the "Transfer" permission (View and Trade only) and delete this one',
             "set an IP allowlist on the key",
+            aliases=("Coinbase",),
+            key_shape=r"organizations/[0-9a-fA-F-]{36}/apiKeys/[0-9a-fA-F-]{36}|[0-9a-fA-F]{8}-[0-9a-fA-F-]{27}",
         ),
     )
 }

@@ -44,6 +44,8 @@ def write_history_text(result: ScanResult, out: IO[str], advice: str = HISTORY_A
     """The text report; a push (head=False) is judged by its commits alone, so HEAD is not mentioned."""
     for f in result.findings:
         print(finding_line(f), file=out)
+        if "verification" in f.extra:  # scan --history --verify
+            print(f"    verification: {f.extra['verification']['summary']}", file=out)
         intro = f.extra.get("introduced")
         if intro:
             where = f"; {'still in HEAD' if f.extra['in_head'] else 'no longer in HEAD'}" if head else ""

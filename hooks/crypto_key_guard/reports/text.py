@@ -46,6 +46,8 @@ def write_text(findings: Sequence[Finding], out: TextIO, notes: Sequence[str] = 
     colour = use_colour(out)
     for f in findings:
         print(paint(finding_line(f), COLOURS.get(f.severity, "0"), colour), file=out)
+        if "verification" in f.extra:  # scan --verify
+            print(f"    verification: {f.extra['verification']['summary']}", file=out)
         if f.remediation:
             print(f"    {f.remediation}", file=out)
     if findings:
