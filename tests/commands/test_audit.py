@@ -71,7 +71,7 @@ def test_missing_ccxt_names_the_extra_after_credentials(clean_env, monkeypatch, 
 
 
 def test_unsupported_exchange_is_an_honest_exit_2(clean_env, capsys):
-    assert audit.main(["kraken"]) == 2
+    assert audit.main(["bitmex"]) == 2
     err = capsys.readouterr().err
     assert "cannot be checked here" in err and "API-management page" in err
     assert "binance, okx, bybit, coinbase" in err

@@ -288,3 +288,57 @@ def test_cli_subprocess_end_to_end(git_repo, creds):
     findings = json.loads(proc.stdout)["findings"]
     assert {f["verification"]["permissions"]["transfer"] for f in findings} == {True}
     assert_no_secret(proc.stdout + proc.stderr, coinbase)
+
+
+ENV_NAMES = {  # how the venues' own docs and bots name the variables (key, secret, passphrase)
+    "kucoin": ("KUCOIN_API_KEY", "KUCOIN_API_SECRET", "KUCOIN_API_PASSPHRASE"),
+    "bitget": ("BITGET_API_KEY", "BITGET_SECRET_KEY", "BITGET_PASSPHRASE"),
+    "gate": ("GATE_API_KEY", "GATE_API_SECRET", None),
+    "htx": ("HTX_ACCESS_KEY", "HTX_SECRET_KEY", None),
+    "bitfinex": ("BITFINEX_API_KEY", "BITFINEX_API_SECRET", None),
+    "gemini": ("GEMINI_API_KEY", "GEMINI_API_SECRET", None),
+    "deribit": ("DERIBIT_CLIENT_ID", "DERIBIT_CLIENT_SECRET", None),
+    "mexc": ("MEXC_API_KEY", "MEXC_SECRET_KEY", None),
+    "bitstamp": ("BITSTAMP_API_KEY", "BITSTAMP_API_SECRET", None),
+    "bitvavo": ("BITVAVO_API_KEY", "BITVAVO_API_SECRET", None),
+    "cryptocom": ("CRYPTOCOM_API_KEY", "CRYPTOCOM_API_SECRET", None),
+    "kraken": ("KRAKEN_API_KEY", "KRAKEN_API_SECRET", None),
+}
+
+
+def env_file(exchange: str, c: Credentials) -> str:
+    key, secret, passphrase = ENV_NAMES[exchange]
+    return f"{key}={c.key}\n{secret}={c.secret}\n" + (f"{passphrase}={c.passphrase}\n" if passphrase else "")
+
+
+def test_every_added_venue_end_to_end(git_repo, run, creds):
+    from audit_server import LIVENESS_VENUES, venue_answer
+
+    keys = {exchange: creds(exchange) for exchange in ENV_NAMES}
+    files = {}
+    for i, (exchange, c) in enumerate(sorted(keys.items())):
+        # half as a .env, half as the ccxt constructor a bot writes
+        files[f"{exchange}.env" if i % 2 else f"{exchange}_bot.py"] = \
+            env_file(exchange, c) if i % 2 else ccxt_dict(exchange, c)
+    commit(git_repo, files)
+    venues = [Venue(exchange, c, venue_answer(exchange, c, "withdraw")) for exchange, c in keys.items()]
+    with FakeExchange.serving(venues) as server:
+        code, out, err = run(server.base, "--verify", "--format", "json", ".")
+    assert code == 4, err
+    assert len(server.seen) == len(keys) + 1 and all(s.accepted for s in server.seen)  # HTX asks twice
+    by_venue: dict[str, set] = {}
+    for f in json.loads(out)["findings"]:
+        v = f["verification"]
+        assert v["status"] == "live", (f["file"], v)
+        by_venue.setdefault(v["exchange"], set()).add(
+            (v["permissions"]["withdraw"], v["reports"], v["ip_restricted"]))
+    assert set(by_venue) == set(keys)
+    for exchange, seen in by_venue.items():
+        (withdraw, reports, ip), = seen
+        if exchange in LIVENESS_VENUES:
+            assert (withdraw, reports, ip) == (None, "liveness", None)
+        elif exchange == "gate":
+            assert (withdraw, reports, ip) == (None, "ip", True)
+        else:
+            assert withdraw is True and reports == "permissions", exchange
+    assert_no_secret(out + err, *keys.values())

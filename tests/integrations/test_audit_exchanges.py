@@ -9,9 +9,9 @@ import json
 import socket
 
 import pytest
-from audit_server import (
-    Credentials, FakeExchange, assert_no_secret, binance_answer, bybit_answer, coinbase_answer, make_credentials,
-    okx_answer,
+from audit_server import (  # audit_runner: the `run` fixture
+    Credentials, FakeExchange, assert_no_secret, audit_runner, binance_answer, bybit_answer, coinbase_answer,
+    make_credentials, okx_answer, venue_answer,
 )
 
 from crypto_key_guard.commands import audit
@@ -27,42 +27,10 @@ def make_creds(fake):
     return lambda exchange: make_credentials(exchange, fake)
 
 
-def answer(exchange: str, creds: Credentials, scenario: str) -> dict:
-    withdraw, ip = scenario == "withdraw", scenario != "no-ip"
-    if exchange == "binance":
-        return binance_answer(withdraw=withdraw, ip=ip, transfer=scenario == "transfer")
-    if exchange == "okx":
-        return okx_answer(withdraw=withdraw, ip=ip)
-    if exchange == "bybit":
-        return bybit_answer(creds.key, withdraw=withdraw, ip=ip, transfer=scenario == "transfer")
-    return coinbase_answer(transfer=scenario in ("withdraw", "transfer"))
-
-
-@pytest.fixture
-def run(monkeypatch, capsys, tmp_path):
-    """run(exchange, creds_for_env, base, *args) -> (exit code, stdout, stderr); a clean env and cwd."""
-    monkeypatch.chdir(tmp_path)
-    for spec in SPECS.values():
-        for name in audit.credential_names(spec):
-            monkeypatch.delenv(name, raising=False)
-
-    def _run(exchange: str, creds: Credentials, base: str, *args: str):
-        names = audit.credential_names(SPECS[exchange])
-        monkeypatch.setenv(names[0], creds.key)
-        monkeypatch.setenv(names[1], creds.secret)
-        if len(names) > 2:
-            monkeypatch.setenv(names[2], creds.passphrase)
-        monkeypatch.setenv(audit.TEST_API_BASE_ENV, base)
-        code = audit.main([exchange, *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-    return _run
-
-
 @pytest.mark.parametrize("exchange", EXCHANGES)
 def test_least_privilege_key_with_ip_whitelist_passes(exchange, make_creds, run):
     creds = make_creds(exchange)
-    with FakeExchange(exchange, creds, answer(exchange, creds, "least")) as server:
+    with FakeExchange(exchange, creds, venue_answer(exchange, creds, "least")) as server:
         code, out, err = run(exchange, creds, server.base)
     assert code == 0, err
     assert [s.accepted for s in server.seen] == [True]  # one signed request, and the signature checked out
@@ -74,7 +42,7 @@ def test_least_privilege_key_with_ip_whitelist_passes(exchange, make_creds, run)
 @pytest.mark.parametrize("exchange", EXCHANGES)
 def test_key_that_can_withdraw_fails(exchange, make_creds, run):
     creds = make_creds(exchange)
-    with FakeExchange(exchange, creds, answer(exchange, creds, "withdraw")) as server:
+    with FakeExchange(exchange, creds, venue_answer(exchange, creds, "withdraw")) as server:
         code, out, err = run(exchange, creds, server.base)
     assert code == 1, err
     assert [s.accepted for s in server.seen] == [True]
@@ -86,7 +54,7 @@ def test_key_that_can_withdraw_fails(exchange, make_creds, run):
 @pytest.mark.parametrize("exchange", ["binance", "bybit"])
 def test_key_that_can_transfer_fails(exchange, make_creds, run):
     creds = make_creds(exchange)
-    with FakeExchange(exchange, creds, answer(exchange, creds, "transfer")) as server:
+    with FakeExchange(exchange, creds, venue_answer(exchange, creds, "transfer")) as server:
         code, out, _ = run(exchange, creds, server.base, "--format", "json")
     doc = json.loads(out)
     assert code == 1 and doc["exit_code"] == 1
@@ -97,7 +65,7 @@ def test_key_that_can_transfer_fails(exchange, make_creds, run):
 @pytest.mark.parametrize("exchange", WITH_IP_FLAG)
 def test_no_ip_whitelist_fails_unless_allowed(exchange, make_creds, run):
     creds = make_creds(exchange)
-    with FakeExchange(exchange, creds, answer(exchange, creds, "no-ip")) as server:
+    with FakeExchange(exchange, creds, venue_answer(exchange, creds, "no-ip")) as server:
         strict = run(exchange, creds, server.base)
         relaxed = run(exchange, creds, server.base, "--allow-no-ip-whitelist")
     assert strict[0] == 1 and "works from any IP address" in strict[1]
@@ -111,7 +79,7 @@ def test_wrong_secret_is_rejected_by_the_signature_check(exchange, make_creds, r
     creds = make_creds(exchange)
     other = make_creds(exchange)
     wrong = Credentials(creds.key, other.secret, creds.passphrase)
-    with FakeExchange(exchange, creds, answer(exchange, creds, "least")) as server:
+    with FakeExchange(exchange, creds, venue_answer(exchange, creds, "least")) as server:
         code, out, err = run(exchange, wrong, server.base)
     assert code == 2
     assert [s.accepted for s in server.seen] == [False]
@@ -163,7 +131,7 @@ def test_coinbase_pem_with_escaped_newlines_and_unknown_ip_restriction(make_cred
 @pytest.mark.parametrize("exchange", EXCHANGES)
 def test_json_report(exchange, make_creds, run):
     creds = make_creds(exchange)
-    with FakeExchange(exchange, creds, answer(exchange, creds, "withdraw")) as server:
+    with FakeExchange(exchange, creds, venue_answer(exchange, creds, "withdraw")) as server:
         code, out, _ = run(exchange, creds, server.base, "--format", "json")
     doc = json.loads(out)
     assert code == 1 and doc["exit_code"] == 1 and doc["least_privilege"] is False

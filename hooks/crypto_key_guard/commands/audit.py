@@ -38,12 +38,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Check a live exchange API key's permissions and IP whitelist (uses the network).",
         epilog="Credentials come from <EXCHANGE>_API_KEY, <EXCHANGE>_API_SECRET (and <EXCHANGE>_PASSPHRASE for "
-               "OKX) in the environment or in ./.env; they are never accepted as arguments. Exit 0 least "
-               "privilege, 1 the key can withdraw/transfer or has no IP whitelist, 2 error.",
+               "OKX, KuCoin, Bitget) in the environment or in ./.env; they are never accepted as arguments. "
+               "Exit 0 least privilege, 1 the key can withdraw/transfer or has no IP whitelist, 2 error.",
     )
     parser.add_argument("exchange", metavar="EXCHANGE", help=f"one of: {', '.join(SPECS)}")
     parser.add_argument("--allow-no-ip-whitelist", action="store_true",
                         help="do not fail when the key works from any IP address")
+    parser.add_argument("--allow-unreported-permissions", action="store_true",
+                        help="do not fail when the exchange's API cannot say whether the key can withdraw "
+                             "(MEXC, Bitstamp, Bitvavo, Crypto.com, Kraken, Gate): check that in its API page")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--env-file", metavar="PATH",
                         help="dotenv file to read when the environment lacks a variable (default: ./.env if present)")
@@ -150,9 +153,15 @@ def describe_error(exc: BaseException, spec: ExchangeSpec, ccxt: Any, secrets: S
 
 # -- verdict and report -------------------------------------------------------------------------------------------
 
-def evaluate(perms: KeyPermissions, spec: ExchangeSpec, allow_no_ip_whitelist: bool) -> list[dict]:
+def evaluate(perms: KeyPermissions, spec: ExchangeSpec, allow_no_ip_whitelist: bool,
+             allow_unreported: bool = False) -> list[dict]:
     """The reasons the key is not least-privilege, each with where to fix it."""
     problems = []
+    if perms.withdraw is None and not allow_unreported:
+        problems.append({"problem": "permissions-unreported",
+                         "message": f"{spec.name}'s API does not say whether the key can withdraw",
+                         "fix": f"{spec.manage}: make sure it cannot ({spec.fix_withdraw}), then pass "
+                                "--allow-unreported-permissions"})
     if perms.withdraw:
         also = " and transfer" if perms.transfer and spec.fix_transfer == spec.fix_withdraw else ""
         problems.append({"problem": "withdraw", "message": f"the key can withdraw{also} funds",
@@ -264,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - every failure becomes one sanitised line, never a traceback
         return _fail(args, exchange, describe_error(exc, spec, ccxt, secrets, key))
 
-    problems = evaluate(perms, spec, args.allow_no_ip_whitelist)
+    problems = evaluate(perms, spec, args.allow_no_ip_whitelist, args.allow_unreported_permissions)
     code = EXIT_FINDINGS if problems else EXIT_CLEAN
     doc = report_doc(spec, key, perms, problems, code)
     if args.format == "json":

@@ -80,7 +80,8 @@ def scan_paths(args: argparse.Namespace, session):
         items = (i for i in tree_files(root) if not session.excluded(i.path))
         if verifier:
             items = verifier.record(items, (lambda p, r=root: _prefixed_path(p, r)) if len(roots) > 1 else None)
-        result = scan_items(scanner, items, jobs=getattr(args, "jobs", 0) or None, log=verbose_log(args, "crypto-key-guard"))
+        result = scan_items(scanner, items, jobs=getattr(args, "jobs", 0) or None,
+                            log=verbose_log(args, "crypto-key-guard"))
         if len(roots) > 1:
             result.findings = [_prefixed(f, root) for f in result.findings]
         if merged is None:

@@ -81,6 +81,8 @@ def make_client(ccxt: Any, spec: ExchangeSpec, key: str, secret: str, passphrase
     if base is not None:
         client.urls = copy.deepcopy(client.urls)
         client.urls["api"] = _point_at(client.urls["api"], base)
+        if isinstance(getattr(client, "hostname", None), str):
+            client.hostname = base.split("://", 1)[1]  # HTX signs the host it sends to
         session = getattr(client, "session", None)
         if session is not None:
             session.trust_env = False  # loopback is never sent through an HTTP(S)_PROXY

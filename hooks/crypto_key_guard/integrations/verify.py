@@ -219,8 +219,9 @@ class Checker:
         base_doc = {"key": redact(key), "paired_with": [{"rule": m.rule, "line": m.line} for m in pair.members]}
         if spec is None:
             other = spec_for(pair.venue)
+            supported = ", ".join(s.name for s in SPECS.values())
             reason = (f"this kind of {pair.venue} key is not checked (only {other.name} keys)" if other else
-                      f"{pair.venue} keys cannot be checked yet (supported: {', '.join(s.name for s in SPECS.values())})")
+                      f"{pair.venue} keys cannot be checked yet (supported: {supported})")
             return self._done(dict(base_doc, status=NOT_CHECKED, venue=pair.venue, reason=reason))
         doc = dict(base_doc, venue=spec.name, exchange=spec.id, endpoint=spec.endpoint, reports=spec.reports)
         if spec.needs_passphrase and pair.passphrase is None:
