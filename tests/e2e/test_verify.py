@@ -342,3 +342,21 @@ def test_every_added_venue_end_to_end(git_repo, run, creds):
         else:
             assert withdraw is True and reports == "permissions", exchange
     assert_no_secret(out + err, *keys.values())
+
+
+def test_key_kinds_no_venue_can_be_asked_about_are_not_sent(git_repo, run, creds, fake):
+    gemini = creds("gemini")
+    master = "master-" + gemini.key[len("account-"):]
+    legacy_key, legacy_secret, legacy_pass = fake("{hex:32}"), fake("{base64:86}=="), fake("{alnum:12}")
+    commit(git_repo, {
+        "gemini.env": f"GEMINI_API_KEY={master}\nGEMINI_API_SECRET={gemini.secret}\n",
+        "coinbase.env": f"COINBASE_API_KEY={legacy_key}\nCOINBASE_API_SECRET={legacy_secret}\n"
+                        f"COINBASE_PASSPHRASE={legacy_pass}\n",
+    })
+    with FakeExchange("gemini", gemini, {}) as server:
+        code, out, err = run(server.base, "--verify", "--format", "json", ".")
+    assert code == 1 and server.seen == [], err
+    reasons = {(f["file"], f["rule"]): f["verification"]["reason"] for f in json.loads(out)["findings"]}
+    assert "master keys" in reasons["gemini.env", "gemini-api-key"]
+    for rule in ("coinbase-api-key", "coinbase-api-secret", "coinbase-passphrase"):
+        assert "legacy Exchange/Pro keys" in reasons["coinbase.env", rule]

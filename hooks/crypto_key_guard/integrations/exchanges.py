@@ -50,6 +50,7 @@ class ExchangeSpec:
     aliases: tuple = ()
     # a regular expression the key must match for this spec to apply (Coinbase: CDP keys, not legacy Pro keys)
     key_shape: str = ""
+    checked_keys: str = ""       # which of the venue's keys key_shape admits, for messages
 
 
 def _dict(response: Any, what: str) -> dict:
@@ -416,7 +417,7 @@ SPECS: dict[str, ExchangeSpec] = {
             'create a key without the "Transfer" permission (View and Trade only) and delete this one',
             'create a key without the "Transfer" permission (View and Trade only) and delete this one',
             "set an IP allowlist on the key",
-            aliases=("Coinbase",),
+            aliases=("Coinbase",), checked_keys="only CDP keys are; legacy Exchange/Pro keys are not",
             key_shape=r"organizations/[0-9a-fA-F-]{36}/apiKeys/[0-9a-fA-F-]{36}|[0-9a-fA-F]{8}-[0-9a-fA-F-]{27}",
         ),
         ExchangeSpec(
@@ -455,7 +456,7 @@ SPECS: dict[str, ExchangeSpec] = {
             'create a key without the "Fund Manager" role and revoke this one',
             'create a key without the "Fund Manager" role and revoke this one',
             "set an IP allowlist on the key",
-            key_shape=r"account-[A-Za-z0-9]+",
+            key_shape=r"account-[A-Za-z0-9]+", checked_keys="only account keys are; ccxt cannot sign with master keys",
         ),
         ExchangeSpec(
             "deribit", "Deribit", False, "privateGetListApiKeys", "GET /api/v2/private/list_api_keys",

@@ -12,7 +12,8 @@ The result is a `verification` object in each finding's extras (JSON and SARIF s
 prints its `summary` under the finding). Live keys that can move funds are ranked first.
 
 Raw values come from the engine in this process only: `Scanner.iter_matches(data, path)` yields matches holding
-the rule (id, `exchange`), the value and its offsets; `raw_values` turns them into `keypairs.RawValue`s.
+the rule (id, `exchange`), the value and its offsets (and, where the engine has it, the `name` the value
+is assigned to); `raw_values` turns them into `keypairs.RawValue`s.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from crypto_key_guard.engine.findings import Finding, redact, secret_hash
 from crypto_key_guard.errors import EXIT_LIVE_KEY, EXIT_LIVE_KEY_MOVES_FUNDS
 from crypto_key_guard.integrations import exchange_client as client_api
 from crypto_key_guard.integrations.exchanges import SPECS, ExchangeSpec, KeyPermissions
-from crypto_key_guard.integrations.keypairs import SECRET, KeyPair, RawValue, pair_values, role_of
+from crypto_key_guard.integrations.keypairs import PASSPHRASE, SECRET, KeyPair, RawValue, pair_values, role_of
 
 LIVE, REJECTED, ERROR, NOT_CHECKED = "live", "rejected", "error", "not-checked"
 MAX_FILE_BYTES = 8 << 20     # files with a key are small; a huge one is not re-read for pairing
@@ -76,6 +77,8 @@ def raw_values(scanner: Any, content: bytes, path: str) -> list[RawValue]:
                     lo, hi = max(p.start, above_start) - above_start, min(p.end, line_start) - above_start
                     above[lo:hi] = b" " * (hi - lo)
             name = above.decode("utf-8", "replace") + name
+        # an engine that extracts names hands over the name path itself (e.g. "exchanges.binance.secret")
+        name = getattr(m, "name", None) or name
         values.append(RawValue(m.rule.id, m.rule.exchange, m.value, data.count(b"\n", 0, m.start) + 1, name))
     return values
 
@@ -153,6 +156,9 @@ def collect_pairs(scanner: Any, contents: Iterable[tuple[str, bytes]], reported:
                 if any(secret_hash(m.rule, m.value) in reported for m in pair.members):
                     pairs.append(pair)
             for value in left:
+                if role_of(value) == PASSPHRASE and found:  # a passphrase the venue's check does not use
+                    min(found, key=lambda p: abs(p.key.line - value.line)).members.append(value)
+                    continue
                 partner = "its key" if role_of(value) == SECRET else "its secret"
                 unpaired.setdefault(secret_hash(value.rule, value.value),
                                     f"{partner} was not found next to it in the same file, so it cannot be tried")
@@ -184,15 +190,16 @@ def summary(v: dict) -> str:
     venue = v.get("venue", "the exchange")
     if v["status"] == LIVE:
         if v.get("reports") == "liveness":
-            return (f"LIVE: {venue} accepted the key (signed read-only call {v['endpoint']}); {venue}'s API does not "
-                    "report a key's permissions: assume it can withdraw until checked in API management")
+            return (f"LIVE: {venue} accepted the key ({v['endpoint']}); its API does not report permissions: "
+                    f"treat it as able to withdraw until checked in {v.get('manage', 'API management')}")
         text = f"LIVE {venue} key: {_can_list(v['permissions'])}" if v.get("reports") != "ip" else \
             f"LIVE: {venue} accepted the key; its permissions are not reported"
         ip = v.get("ip_restricted")
         text += ("; IP-restricted" if ip else "; works from ANY IP" if ip is False else "; IP whitelist not reported")
         return f"{text} ({v['endpoint']})"
     if v["status"] == REJECTED:
-        return f"rejected by {venue}: revoked, mistyped, or not allowed from this IP ({v.get('reason', '')})"
+        return (f"rejected by {venue} (revoked, mistyped, or not allowed from this machine's IP): "
+                f"{v.get('reason', '')}")
     return f"not verified: {v.get('reason', '')}"
 
 
@@ -220,10 +227,11 @@ class Checker:
         if spec is None:
             other = spec_for(pair.venue)
             supported = ", ".join(s.name for s in SPECS.values())
-            reason = (f"this kind of {pair.venue} key is not checked (only {other.name} keys)" if other else
+            reason = (f"this kind of {pair.venue} key is not checked ({other.checked_keys})" if other else
                       f"{pair.venue} keys cannot be checked yet (supported: {supported})")
             return self._done(dict(base_doc, status=NOT_CHECKED, venue=pair.venue, reason=reason))
-        doc = dict(base_doc, venue=spec.name, exchange=spec.id, endpoint=spec.endpoint, reports=spec.reports)
+        doc = dict(base_doc, venue=spec.name, exchange=spec.id, endpoint=spec.endpoint, reports=spec.reports,
+                   manage=spec.manage)
         if spec.needs_passphrase and pair.passphrase is None:
             return self._done(dict(doc, status=NOT_CHECKED,
                                    reason=f"{spec.name} keys need their passphrase, and none was found in the file"))
@@ -247,9 +255,10 @@ class Checker:
             perms = client_api.ask(spec, client)
         except Exception as exc:  # noqa: BLE001 - every failure is one sanitised reason, never a traceback
             status, detail = client_api.classify_error(exc, self.ccxt, secrets, key)
-            reason = client_api.describe_error(status, detail, spec, "the key is revoked or wrong")
-            return self._done(dict(doc, status=REJECTED if status == client_api.REJECTED else ERROR,
-                                   reason=client_api.sanitize(reason, secrets, key, limit=400)))
+            if status == client_api.REJECTED:  # the summary says what a rejection means; the reason is the answer
+                return self._done(dict(doc, status=REJECTED, reason=detail))
+            reason = client_api.describe_error(status, detail, spec, "")
+            return self._done(dict(doc, status=ERROR, reason=client_api.sanitize(reason, secrets, key, limit=400)))
         finally:
             self.last_request[spec.id] = self.clock()
         return self._done(dict(doc, status=LIVE, permissions=_permissions(perms), ip_restricted=perms.ip_restricted,
