@@ -156,3 +156,31 @@ def test_stdlib_keyword_pass_finds_what_re2_finds() -> None:
         data = "".join(rng.choice(words) for _ in range(400)).encode()
         assert rx.find_keywords(index.keywords, data) == {
             k: sorted(v) for k, v in index.positions(data).items()}
+
+
+@pytest.mark.skipif(rx.BACKEND != "re2", reason="compares against google-re2")
+def test_stdlib_matches_where_re2_matches_on_shipped_patterns() -> None:
+    """Each shipped pattern, searched from many positions of texts mixing its rule's examples with runs of name
+    and value characters: the stdlib matcher (leading runs guarded) finds the same spans as RE2."""
+    from crypto_key_guard.engine.examples import expand, seeded
+
+    rules = default_rules()
+    rng = random.Random(11)
+    pieces = ["my.api_key", "secret", "--", "..", " = ", '"', "\n", "abc123", "_x", "0x", "KEY", "\t", ":"]
+    differing = []
+    for rule in rules.rules:
+        texts = [expand(t, seeded(f"{rule.id}-{i}")) for i, t in enumerate(rule.examples["match"])]
+        for regex in (rule.regex, rule.context, rule.context_after):
+            if regex is None:
+                continue
+            source = regex.pattern
+            ours, theirs = rx.StdlibPattern(source.encode()), rx._compile_re2(source.encode(), False)
+            for text in texts:
+                noisy = "".join(rng.choice(pieces) for _ in range(20)) + text + "".join(
+                    rng.choice(pieces) for _ in range(20))
+                data = noisy.encode()
+                for pos in range(0, len(data), 7):
+                    a, b = ours.search(data, pos), theirs.search(data, pos)
+                    if (a and a.span()) != (b and b.span()):
+                        differing.append((rule.id, pos, a and a.span(), b and b.span()))
+    assert not differing, differing[:5]

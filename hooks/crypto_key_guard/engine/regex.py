@@ -88,9 +88,15 @@ def _compile_re2(source: bytes, latin1: bool) -> Any:
 class StdlibPattern:
     """A pattern run by the standard library's `re`, with RE2's meaning where the two differ:
     `$` (outside multi-line mode) is the end of the text only, `\\z` is the end of the text, and pos/endpos
-    may be None. Lookarounds, backreferences and POSIX classes are refused (not RE2 syntax)."""
+    may be None. Lookarounds, backreferences and POSIX classes are refused (not RE2 syntax).
 
-    __slots__ = ("pattern", "_compiled", "groups", "groupindex")
+    A pattern that starts with an unbounded run (`[\\w.-]*?key`, the shape of most credential-name rules) is
+    retried by a backtracking matcher from every byte of a long run: quadratic. Where a match can start inside
+    a run it can also start one byte earlier, so the leftmost match starts where a run starts (or at pos):
+    searches use a copy that only starts where the previous byte is outside the run, after trying pos itself.
+    """
+
+    __slots__ = ("pattern", "_compiled", "_run_starts", "groups", "groupindex")
 
     def __init__(self, source: bytes) -> None:
         import re
@@ -101,14 +107,15 @@ class StdlibPattern:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error")  # '[[:alpha:]]' is only a FutureWarning to `re`
-                rewritten = _rewrite(text)
+                rewritten = _rewrite(text).encode("utf-8", "surrogateescape")
+                self._compiled = re.compile(rewritten)
                 parsed = _parse(rewritten)
-                self._compiled = re.compile(rewritten.encode("utf-8", "surrogateescape"))
         except (re.error, FutureWarning, RecursionError, OverflowError) as exc:
             raise RegexError(f"{exc}") from None
         refused = _not_re2(parsed)
         if refused:
             raise RegexError(refused)
+        self._run_starts = _compile_parsed(parsed) if _guard_leading_runs(parsed, _constants()) else None
         self.groups = self._compiled.groups
         self.groupindex = self._compiled.groupindex
 
@@ -116,7 +123,11 @@ class StdlibPattern:
         return StdlibPattern, (self.pattern,)
 
     def search(self, data: bytes, pos: int | None = None, endpos: int | None = None) -> Any:
-        return self._compiled.search(data, pos or 0, len(data) if endpos is None else endpos)
+        pos = pos or 0
+        endpos = len(data) if endpos is None else endpos
+        if self._run_starts is None:
+            return self._compiled.search(data, pos, endpos)
+        return self._compiled.match(data, pos, endpos) or self._run_starts.search(data, pos, endpos)
 
     def match(self, data: bytes, pos: int | None = None, endpos: int | None = None) -> Any:
         return self._compiled.match(data, pos or 0, len(data) if endpos is None else endpos)
@@ -125,7 +136,46 @@ class StdlibPattern:
         return self._compiled.fullmatch(data, pos or 0, len(data) if endpos is None else endpos)
 
     def finditer(self, data: bytes, pos: int | None = None, endpos: int | None = None) -> Iterator[Any]:
-        return self._compiled.finditer(data, pos or 0, len(data) if endpos is None else endpos)
+        pos = pos or 0
+        endpos = len(data) if endpos is None else endpos
+        if self._run_starts is None:
+            yield from self._compiled.finditer(data, pos, endpos)
+            return
+        while pos <= endpos:
+            m = self.search(data, pos, endpos)
+            if m is None:
+                return
+            yield m
+            pos = m.end() if m.end() > m.start() else m.end() + 1
+
+
+def _guard_leading_runs(parsed: Any, c: Any) -> bool:
+    """Put `(?<!x)` before each unbounded single-byte run `x*`/`x+` that can begin a match (through groups and
+    alternatives); True if any was guarded. Changes `parsed` in place."""
+    items = parsed.data
+    for i, (op, av) in enumerate(items):
+        if op == c.AT:
+            return False  # anchored: no retry from every byte
+        if op == c.SUBPATTERN:
+            return _guard_leading_runs(av[-1], c)
+        if op == c.BRANCH:
+            guarded = [_guard_leading_runs(branch, c) for branch in av[1]]
+            return any(guarded)
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[1] == c.MAXREPEAT and len(av[2].data) == 1 \
+                and av[2].data[0][0] in (c.IN, c.LITERAL, c.NOT_LITERAL, c.ANY):
+            item = type(parsed)(parsed.state, [av[2].data[0]])
+            items.insert(i, (c.ASSERT_NOT, (-1, item)))
+            return True
+        return False
+    return False
+
+
+def _compile_parsed(parsed: Any) -> Any:
+    try:
+        import re._compiler as compiler  # Python 3.11+
+    except ImportError:
+        import sre_compile as compiler  # type: ignore[no-redef]
+    return compiler.compile(parsed)
 
 
 def _rewrite(text: str) -> str:
