@@ -458,7 +458,7 @@ def main(argv=None) -> int:
     parser.add_argument("--detect-secrets-timeout", type=float, default=3600, metavar="SECONDS",
                         help="stop detect-secrets on the real-world corpus after this long (default 3600)")
     parser.add_argument("--update-readme", action="store_true",
-                        help="also put the report into README.md's Quality benchmark section")
+                        help="also put the report into docs/benchmarks.md's Quality benchmark section")
     parser.add_argument("--keep", metavar="DIR", help="write the generated corpus and its labels here and keep them")
     parser.add_argument("--show", type=int, default=60, help="misses and false positives to list on stderr")
     parser.add_argument("--observed-only", action="store_true",
@@ -506,7 +506,7 @@ def main(argv=None) -> int:
         print_diagnostics(res, root, args.show)
         print_observed_diagnostics(res["observed"], base / "observed", args.show)
         if args.update_readme:
-            update_readme(res, HERE.parent / "README.md")
+            update_readme(res, HERE.parent / "docs" / "benchmarks.md")
     write_json(res, args.json)
     return 0
 

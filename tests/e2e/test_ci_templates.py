@@ -1,4 +1,4 @@
-"""Ready-made CI (examples/ci/, shown in the README): each file parses, names real hooks and actions, and the
+"""Ready-made CI (examples/ci/, shown in docs/ci.md): each file parses, names real hooks and actions, and the
 commands it runs are run here on a temporary repository, offline (`pip install` lines are the only ones skipped:
 the test environment already has what they install). The hook repository is this working tree, as a local git
 repository pre-commit clones and installs exactly as it would from GitHub."""
@@ -115,12 +115,12 @@ def test_own_configuration_dogfoods_every_published_hook_but_the_baseline_one() 
     assert set(published) - {h["id"] for h in local["hooks"]} <= {"detect-exchange-secrets"}
 
 
-def test_readme_shows_the_example_files_verbatim() -> None:
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```yaml\n(.*?)```", readme, flags=re.S)
+def test_docs_show_the_example_files_verbatim() -> None:
+    doc = (PROJECT_ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", doc, flags=re.S)
     for name in ("github-actions.yml", "gitlab-ci.yml", "pre-commit-config.yaml"):
         text = (EXAMPLES / name).read_text(encoding="utf-8")
-        assert text in blocks, f"README does not show examples/ci/{name} as it is"
+        assert text in blocks, f"docs/ci.md does not show examples/ci/{name} as it is"
 
 
 # -- the commands, run ----------------------------------------------------------------------------------------

@@ -252,11 +252,11 @@ def test_rotation_file_from_the_configuration(repo, capsys, monkeypatch) -> None
     assert "kraken-ro" in json.loads((repo / "ops" / "rotation.json").read_text())
 
 
-def test_readme_configuration_examples_are_valid(tmp_path) -> None:
+def test_documented_configuration_examples_are_valid(tmp_path) -> None:
     from conftest import PROJECT_ROOT
 
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("\n## Configuration\n"):]
+    doc = (PROJECT_ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    section = doc[doc.index("\n## Configuration\n"):]
     section = section[:section.index("\n## ", 5)]
     toml_text = section.split("```toml\n")[1].split("```")[0]
     yaml_text = section.split("```yaml\n")[1].split("```")[0]
@@ -267,6 +267,11 @@ def test_readme_configuration_examples_are_valid(tmp_path) -> None:
     assert set(from_toml.values) == set(config.SCHEMA)  # the example shows every key
     from_yaml = config.load_config(tmp_path)
     assert from_yaml.source.endswith(".crypto-key-guard.yaml") and from_yaml.section("rotation")["trading"] == 14
+    # the README's few lines are a valid configuration too
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    short = readme[readme.index("\n## Configuration\n"):].split("```yaml\n")[1].split("```")[0]
+    (tmp_path / ".crypto-key-guard.yaml").write_text(short)
+    assert config.load_config(tmp_path).get("min_severity") == "high"
 
 
 def test_include_public_test_keys_from_the_file_and_the_command_line(repo) -> None:
