@@ -354,7 +354,11 @@ _WORKER: Optional[tuple[object, BlobReader]] = None
 
 def _worker_init(scanner, repo_path: str) -> None:
     global _WORKER
-    _WORKER = (scanner, BlobReader(repo_path))  # ends with the worker (git sees its stdin close)
+    from multiprocessing.util import Finalize
+
+    reader = BlobReader(repo_path)
+    _WORKER = (scanner, reader)
+    Finalize(reader, reader.close, exitpriority=10)  # a worker leaving normally waits for its git
 
 
 def _worker_scan(batch: list[BlobRef]) -> list[BlobOutcome]:
@@ -397,6 +401,7 @@ def scan_blob_outcomes(repo: Repo, blobs: Iterable[BlobRef], scanner,
                 pending.append((following, pool.apply_async(_worker_scan, (following,))))
             yield from zip(batch, outcomes)
         pool.close()
+        pool.join()  # workers end normally, each closing its git
     finally:
         pool.terminate()
         pool.join()
