@@ -42,8 +42,9 @@ DRAIN_BYTES = 1 << 20
 # blob holding a secret for a clean one.
 GIT_ENV = {"GIT_NO_LAZY_FETCH": "1", "GIT_TERMINAL_PROMPT": "0", "GIT_NO_REPLACE_OBJECTS": "1"}
 # git maps pack files in windows of up to 1 GiB (8 GiB in all) and keeps 96 MiB of inflated delta bases per
-# process: on freqtrade's 160 MB pack that made rev-list 186 MB and each cat-file 340 MB resident. These
-# limits keep each git process under ~60 MB for ~0.5 CPU-seconds more on a 1.4 GB history.
+# process: on freqtrade's 160 MB pack that made rev-list 186 MB, each cat-file 340 MB and the placing log
+# 170 MB resident, growing with the pack. These limits keep each under ~60 MB whatever the pack's size, for
+# about 1 CPU-second of system time more per git process on that history (windows mapped again).
 GIT_MEMORY = ("-c", "core.packedGitLimit=32m", "-c", "core.packedGitWindowSize=8m",
               "-c", "core.deltaBaseCacheLimit=16m")
 
@@ -521,8 +522,9 @@ def place_blobs(repo: Repo, wanted: set[str]) -> tuple[dict[tuple[str, str], Pla
     The tree state of a commit, restricted to wanted blobs, is its first parent's state plus its diff. Only
     non-empty states are kept and unchanged ones are shared, so memory follows the secrets, not the history.
     """
-    cmd = ["git", "log", *repo.revs, "-z", "--raw", "--no-abbrev", "--no-renames", "--root", "--topo-order",
-           "--reverse", "--diff-merges=first-parent", "--no-ext-diff", "--format=%x01%H %P%x00%aI%x00%s", "--"]
+    cmd = ["git", *GIT_MEMORY, "log", *repo.revs, "-z", "--raw", "--no-abbrev", "--no-renames", "--root",
+           "--topo-order", "--reverse", "--diff-merges=first-parent", "--no-ext-diff",
+           "--format=%x01%H %P%x00%aI%x00%s", "--"]
     empty: frozenset = frozenset()
     states: dict[str, frozenset] = {}
     times_seen: dict[int, int] = {}         # id(state) -> commits holding exactly that state
