@@ -26,9 +26,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="with --verify: timeout per request (default: 10)")
     add_rule_options(parser)
     args = parser.parse_args(argv)
+    import time
 
+    started = time.perf_counter()
     from crypto_key_guard.engine.scanner import scan_items
-    from crypto_key_guard.reports.text import write_text
+    from crypto_key_guard.reports.text import COMMIT_ADVICE, summary_line, write_text
     from crypto_key_guard.sources.files import named_files
 
     verifier = None
@@ -57,7 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         write_json(result.findings, result.stats, sys.stdout, result.notes + result.errors)
     else:
-        write_text(result.findings, sys.stdout)
+        write_text(result.findings, sys.stdout, advice=COMMIT_ADVICE, blocked=True)
+        sys.stdout.flush()
+        print(summary_line(PROG, result.stats, len(result.findings), time.perf_counter() - started), file=sys.stderr)
     if result.findings:
         return EXIT_FINDINGS if verifier is None else verifier.exit_code(result.findings, EXIT_FINDINGS)
     return EXIT_USAGE if result.errors else EXIT_CLEAN

@@ -40,6 +40,10 @@ class PluginLoadError(Exception):
     """A configured plugin cannot be loaded: scanning without it would pass silently."""
 
 
+BASELINE_HINT = ("no baseline at {path} yet: create it once with `pre-commit run detect-exchange-secrets-baseline "
+                 "--hook-stage manual` (or `detect-exchange-secrets --create-baseline {path}`), review it, commit it")
+
+
 @console_main
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = split_argv(argv)
@@ -47,6 +51,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         import detect_secrets  # noqa: F401
     except ImportError:
         return _error("detect-secrets is not installed (pip install 'crypto-key-guard[detect-secrets]')")
+    if args_list[:1] == ["--create-baseline"]:
+        return create_baseline(args_list[1] if len(args_list) > 1 else ".secrets.baseline")
+    missing = _missing_baseline(args_list)
+    if missing:  # first use: one line saying how to start, not detect-secrets' usage text twice
+        return _error(BASELINE_HINT.format(path=missing))
     from detect_secrets import pre_commit_hook
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
     from detect_secrets.settings import cache_bust
@@ -86,6 +95,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CLEAN
     with heuristics_for_other_plugins_only():
         return scan(args, restore_paths, added)
+
+
+def _missing_baseline(args: list[str]) -> str:
+    """The --baseline file named on the command line when it does not exist ('' otherwise)."""
+    import os
+
+    for i, arg in enumerate(args):
+        path = args[i + 1] if arg == "--baseline" and i + 1 < len(args) else \
+            arg.split("=", 1)[1] if arg.startswith("--baseline=") else None
+        if path and not os.path.exists(path):
+            return path
+    return ""
+
+
+def create_baseline(path: str) -> int:
+    """A new baseline of the repository (detect-secrets' plugins and ours), written atomically; never replaces one."""
+    import contextlib
+    import io
+    import os
+
+    from crypto_key_guard.commands.detect_secrets import main as ds_main
+    from crypto_key_guard.integrations.detect_secrets.plugin_path import plugin_file
+
+    if os.path.exists(path):
+        return _error(f"{path} already exists: this never replaces a baseline (the hook updates it as you commit)")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = ds_main(["scan", "--plugin", plugin_file()])
+    if code != 0 or not out.getvalue().strip():
+        return _error(f"detect-secrets scan failed (exit {code}); {path} not written")
+    temporary = f"{path}.tmp-{os.getpid()}"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(out.getvalue())
+    os.replace(temporary, path)
+    print(f"{PROG}: wrote {path}: review it (crypto-key-guard detect-secrets audit {path}) and commit it")
+    return EXIT_CLEAN
 
 
 def _error(message: str) -> int:

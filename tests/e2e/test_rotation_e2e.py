@@ -82,14 +82,15 @@ def test_hook_follows_the_system_clock_under_faketime(git_repo, installed) -> No
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
-def test_pre_commit_runs_the_hook_on_every_commit(git_repo) -> None:
+def test_pre_commit_runs_the_hook_at_push_and_by_hand(git_repo) -> None:
     (git_repo / "README.md").write_text("bot\n")
     (git_repo / LOG).write_text(json.dumps({"binance-trading": {"last_rotated": "2020-01-01T00:00:00+00:00",
                                                                 "permission_level": "trading"}}))
     git(git_repo, "add", "README.md")  # the log itself is not staged: always_run, pass_filenames: false
+    # pre-push and manual only: a date passing must not fail an unrelated commit (.pre-commit-hooks.yaml)
     result = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(PROJECT_ROOT),
-                             "key-rotation-check", "--verbose"], cwd=git_repo, capture_output=True, text=True,
-                            timeout=600)
+                             "key-rotation-check", "--verbose", "--hook-stage", "manual"], cwd=git_repo,
+                            capture_output=True, text=True, timeout=600)
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     assert "binance-trading (trading) was last rotated 2020-01-01" in output

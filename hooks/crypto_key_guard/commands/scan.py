@@ -11,13 +11,15 @@ from crypto_key_guard.policy.options import add_rule_options, fail_usage, prepar
 from crypto_key_guard.reports import write_report
 
 PROG = "crypto-key-guard scan"
-FORMATS = ("text", "json", "sarif")
+FORMATS = ("text", "json", "sarif", "gitlab")
+STDIN = "<stdin>"  # how a scan of `-` names its one file
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__)
     parser.add_argument("paths", nargs="*", default=[],
-                        help="files or directories (default: .); inside git: tracked plus untracked, not ignored")
+                        help="files or directories (default: .); inside git: tracked plus untracked, not ignored; "
+                             "- reads standard input")
     parser.add_argument("--staged", action="store_true", help="scan what the next commit holds (the git index)")
     parser.add_argument("--history", action="store_true",
                         help="scan every blob reachable from any ref, each unique blob once")
@@ -25,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--range", metavar="A..B", dest="rev_range", help="with --history: a revision range")
     parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument("--exit-code", type=int, default=EXIT_FINDINGS, metavar="N",
+                        help=f"exit code when something is found (default {EXIT_FINDINGS})")
     parser.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
                         help="worker processes for a large tree or history (default 0: one per core; 1: no workers)")
     add_rule_options(parser)
@@ -35,7 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import time
+
+    started = time.perf_counter()
     args = build_parser().parse_args(argv)
+    if not 0 <= args.exit_code <= 255 or args.exit_code == EXIT_USAGE:
+        return fail_usage(PROG, UsageError(f"--exit-code {args.exit_code}: use 0-255 other than {EXIT_USAGE} "
+                                           "(the usage error code)"))
     try:
         start = args.paths[0] if len(args.paths) == 1 else "."
         session = prepare(args, start)
@@ -53,9 +63,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"crypto-key-guard: {message}", file=sys.stderr)
     if args.verifier is not None:
         args.verifier.apply(result, scanner)
-    write_report(args.format, result, args.output, tool_args=args)
+    write_report(args.format, result, args.output, tool_args=args, blocked=args.staged)
+    if args.format == "text":
+        from crypto_key_guard.reports.text import summary_line
+
+        sys.stdout.flush()
+        print(summary_line("crypto-key-guard", result.stats, len(result.findings), time.perf_counter() - started),
+              file=sys.stderr)
     if result.findings:
-        return EXIT_FINDINGS if args.verifier is None else args.verifier.exit_code(result.findings, EXIT_FINDINGS)
+        return args.exit_code if args.verifier is None else args.verifier.exit_code(result.findings, args.exit_code)
     return EXIT_USAGE if result.errors else EXIT_CLEAN
 
 
@@ -72,6 +88,10 @@ def scan_paths(args: argparse.Namespace, session):
         items = (i for i in staged_files(".") if not session.excluded(i.path))
         return scan_items(scanner, verifier.record(items) if verifier else items,
                           log=verbose_log(args, "crypto-key-guard"))
+    if "-" in args.paths:
+        if args.paths != ["-"]:
+            raise UsageError("- (standard input) is scanned alone; give no other paths")
+        return scan_items(scanner, iter([_stdin_item()]), log=verbose_log(args, "crypto-key-guard"))
     roots = args.paths or ["."]
     merged: ScanResult | None = None
     for root in roots:
@@ -130,8 +150,17 @@ def run_history(args: argparse.Namespace, scanner) -> int:
     else:
         write_report(fmt, result, args.output, tool_args=args)
     if result.findings and verifier is not None:
-        return verifier.exit_code(result.findings, EXIT_FINDINGS)
-    return EXIT_FINDINGS if result.findings else EXIT_CLEAN
+        return verifier.exit_code(result.findings, getattr(args, "exit_code", EXIT_FINDINGS))
+    return getattr(args, "exit_code", EXIT_FINDINGS) if result.findings else EXIT_CLEAN
+
+
+def _stdin_item():
+    """Standard input as one file named <stdin>, read once when the scan opens it."""
+    import io
+
+    from crypto_key_guard.sources.files import Item
+
+    return Item(STDIN, lambda: io.BytesIO(sys.stdin.buffer.read()))
 
 
 def _prefixed(finding, root: str):

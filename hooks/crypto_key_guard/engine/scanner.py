@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # annotations only: importing typing costs a hook ~5 ms per c
 CONFIDENCE_ORDER = {"low": 0, "medium": 1, "high": 2}
 SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 ALLOW_MARKER = b"pragma: allowlist secret"
+GITLEAKS_ALLOW_MARKER = b"gitleaks:allow"  # teams switching from gitleaks keep their inline allows
 ALLOW_NEXTLINE_MARKER = b"pragma: allowlist nextline secret"
 SNIFF_BYTES = 8192
 CHUNK_BYTES = 16 << 20      # files larger than this are scanned in windows: bounded memory
@@ -161,7 +162,8 @@ class Scanner:
     def _allowlisted(data: bytes, start: int) -> bool:
         line_start = data.rfind(b"\n", 0, start) + 1
         line_end = data.find(b"\n", start)
-        if ALLOW_MARKER in data[line_start: line_end if line_end >= 0 else len(data)]:
+        line = data[line_start: line_end if line_end >= 0 else len(data)]
+        if ALLOW_MARKER in line or GITLEAKS_ALLOW_MARKER in line:
             return True
         if line_start:
             prev_start = data.rfind(b"\n", 0, line_start - 1) + 1

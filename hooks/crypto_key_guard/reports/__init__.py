@@ -1,8 +1,8 @@
-"""Findings out: text, JSON and SARIF. Only redacted values ever reach here."""
+"""Findings out: text, JSON, SARIF and GitLab Secret Detection. Only redacted values ever reach here."""
 from __future__ import annotations
 
 
-def write_report(fmt: str, result, output: str | None = None, tool_args=None) -> None:
+def write_report(fmt: str, result, output: str | None = None, tool_args=None, blocked: bool = False) -> None:
     """Write a ScanResult in the chosen format to stdout or a file."""
     import contextlib
     import sys
@@ -16,7 +16,11 @@ def write_report(fmt: str, result, output: str | None = None, tool_args=None) ->
             from crypto_key_guard.reports.sarif import write_sarif
 
             write_sarif(result.findings, out, getattr(tool_args, "session", None), result.notes, result.errors)
-        else:
-            from crypto_key_guard.reports.text import write_text
+        elif fmt == "gitlab":
+            from crypto_key_guard.reports.gitlab import write_gitlab
 
-            write_text(result.findings, out)
+            write_gitlab(result.findings, out, getattr(tool_args, "session", None))
+        else:
+            from crypto_key_guard.reports.text import COMMIT_ADVICE, ADVICE, write_text
+
+            write_text(result.findings, out, advice=COMMIT_ADVICE if blocked else ADVICE, blocked=blocked)
