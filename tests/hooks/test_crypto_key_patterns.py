@@ -41,7 +41,8 @@ def test_output_line_format_and_advice(tmp_path, fake, capsys) -> None:
     first = out.splitlines()[0]
     assert first.startswith(f"{path}:2:23: binance-api-credential ")
     assert f"(value {secret[:4]}\u2026{secret[-4:]})" in first
-    assert "rotate" in out and "environment" in out
+    # blocked before commit: nothing left the machine, so the advice is the environment, rotation only if shared
+    assert "never left your machine" in out and "environment" in out and "only if it was committed" in out
 
 
 @pytest.mark.parametrize("content", [
