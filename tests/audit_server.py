@@ -53,6 +53,7 @@ PATHS = {
     "bitvavo": "/v2/account",
     "cryptocom": "/exchange/v1/private/user-balance",
     "kraken": "/0/private/Balance",
+    "poloniex": "/accounts/balances",
 }
 
 
@@ -454,6 +455,20 @@ class FakeExchange:
             raise Rejected(200, {"error": ["EAPI:Invalid signature"]})
 
 
+    def _verify_poloniex(self, creds: Credentials, method: str, target: str, headers: dict, body: bytes) -> None:
+        """signature: base64 HMAC-SHA256 of method \n path \n the sorted query with signTimestamp (GET)."""
+        if headers.get("key") != creds.key:
+            raise Rejected(401, {"code": 401, "message": "Illegal key"})
+        stamp = headers.get("signtimestamp", "")
+        if not stamp.isdigit() or abs(time.time() * 1000 - int(stamp)) > 5000:
+            raise Rejected(401, {"code": 401, "message": "Illegal signTimestamp"})
+        parts = urllib.parse.urlsplit(target)
+        query = sorted(urllib.parse.parse_qsl(parts.query) + [("signTimestamp", stamp)])
+        prehash = f"{method}\n{parts.path}\n{urllib.parse.urlencode(query)}"
+        if not hmac.compare_digest(_b64_hmac(creds.secret, prehash, hashlib.sha256), headers.get("signature", "")):
+            raise Rejected(401, {"code": 401, "message": "Illegal of Sign"})
+
+
 def _b64_hmac(secret: str, message: str, digest) -> str:
     return base64.b64encode(hmac.new(secret.encode(), message.encode(), digest).digest()).decode()
 
@@ -581,6 +596,7 @@ CREDENTIAL_SHAPES = {
     "bitvavo": ("{hex:64}", "{hex:128}", None),
     "cryptocom": ("{alnum:22}", "{alnum:22}", None),
     "kraken": ("{base64:56}", "{base64:86}==", None),
+    "poloniex": ("{upalnum:8}-{upalnum:8}-{upalnum:8}-{upalnum:8}", "{hex:128}", None),
 }
 
 
@@ -690,11 +706,16 @@ def kraken_answer() -> dict:
     return {"error": [], "result": {"ZUSD": "171288.6158", "XXBT": "0.0000000000"}}
 
 
+def poloniex_answer() -> list:
+    return [{"accountId": "1234567890", "accountType": "SPOT", "balances": [
+        {"currencyId": "214", "currency": "USDT", "available": "100.00", "hold": "0.00"}]}]
+
+
 # what each venue can say: permissions (and IP), the IP whitelist only, or that the key works
 PERMISSION_VENUES = ["binance", "okx", "bybit", "coinbase", "kucoin", "bitget", "htx", "bitfinex", "gemini",
                      "deribit"]
 IP_ONLY_VENUES = ["gate"]
-LIVENESS_VENUES = ["mexc", "bitstamp", "bitvavo", "cryptocom", "kraken"]
+LIVENESS_VENUES = ["mexc", "bitstamp", "bitvavo", "cryptocom", "kraken", "poloniex"]
 ALL_VENUES = PERMISSION_VENUES + IP_ONLY_VENUES + LIVENESS_VENUES
 
 
@@ -715,7 +736,7 @@ def venue_answer(exchange: str, creds: Credentials, scenario: str = "least") -> 
         "gemini": lambda: gemini_answer(fund_manager=withdraw or transfer),
         "deribit": lambda: deribit_answer(creds.key, wallet_write=withdraw or transfer),
         "mexc": mexc_answer, "bitstamp": bitstamp_answer, "bitvavo": bitvavo_answer,
-        "cryptocom": cryptocom_answer, "kraken": kraken_answer,
+        "cryptocom": cryptocom_answer, "kraken": kraken_answer, "poloniex": poloniex_answer,
     }
     return answers[exchange]()
 

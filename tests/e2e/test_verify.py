@@ -303,6 +303,7 @@ ENV_NAMES = {  # how the venues' own docs and bots name the variables (key, secr
     "bitvavo": ("BITVAVO_API_KEY", "BITVAVO_API_SECRET", None),
     "cryptocom": ("CRYPTOCOM_API_KEY", "CRYPTOCOM_API_SECRET", None),
     "kraken": ("KRAKEN_API_KEY", "KRAKEN_API_SECRET", None),
+    "poloniex": ("POLONIEX_API_KEY", "POLONIEX_SECRET", None),
 }
 
 
@@ -360,3 +361,16 @@ def test_key_kinds_no_venue_can_be_asked_about_are_not_sent(git_repo, run, creds
     assert "master keys" in reasons["gemini.env", "gemini-api-key"]
     for rule in ("coinbase-api-key", "coinbase-api-secret", "coinbase-passphrase"):
         assert "legacy Exchange/Pro keys" in reasons["coinbase.env", rule]
+
+
+def test_several_roots_and_workers(git_repo, run, creds):
+    binance = creds("binance")
+    (git_repo / "a").mkdir()
+    (git_repo / "b").mkdir()
+    commit(git_repo, {"a/bot.py": ccxt_dict("binance", binance), "b/readme.txt": "nothing here\n"})
+    with FakeExchange("binance", binance, binance_answer()) as server:
+        code, out, err = run(server.base, "--verify", "--jobs", "2", "--format", "json", "a", "b")
+    assert code == 3, err
+    findings = json.loads(out)["findings"]
+    assert {f["file"] for f in findings} == {"a/bot.py"}
+    assert {f["verification"]["status"] for f in findings} == {"live"}

@@ -137,3 +137,22 @@ def test_exit_codes(checks, code):
     findings = [Finding("f", 1, 1, "r", "d", "critical", "high", "x", str(i), "exchange",
                         extra={"exchange": "Binance", "verification": v}) for i, v in enumerate(checks)]
     assert verify.exit_code(findings, EXIT_FINDINGS) == code
+
+
+@pytest.mark.parametrize("doc, expected", [
+    ({"status": "live", "venue": "Kraken", "reports": "liveness", "endpoint": "POST /0/private/Balance",
+      "manage": "Kraken > Settings > API", "permissions": {}},
+     "LIVE: Kraken accepted the key (POST /0/private/Balance); its API does not report permissions: treat it as "
+     "able to withdraw until checked in Kraken > Settings > API"),
+    ({"status": "live", "venue": "Gate", "reports": "ip", "endpoint": "GET /api/v4/account/detail",
+      "permissions": {}, "ip_restricted": False},
+     "LIVE: Gate accepted the key; its permissions are not reported; works from ANY IP (GET /api/v4/account/detail)"),
+    ({"status": "live", "venue": "OKX", "reports": "permissions", "endpoint": "GET /api/v5/account/config",
+      "permissions": {"read": True, "trade": True, "withdraw": False, "transfer": None}, "ip_restricted": None},
+     "LIVE OKX key: CAN trade, read; cannot withdraw; transfer not reported; IP whitelist not reported "
+     "(GET /api/v5/account/config)"),
+    ({"status": "error", "reason": "could not get an answer from Bybit (timed out)"},
+     "not verified: could not get an answer from Bybit (timed out)"),
+])
+def test_summary_lines(doc, expected):
+    assert verify.summary(doc) == expected

@@ -45,8 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--allow-no-ip-whitelist", action="store_true",
                         help="do not fail when the key works from any IP address")
     parser.add_argument("--allow-unreported-permissions", action="store_true",
-                        help="do not fail when the exchange's API cannot say whether the key can withdraw "
-                             "(MEXC, Bitstamp, Bitvavo, Crypto.com, Kraken, Gate): check that in its API page")
+                        help="do not fail when the exchange's API cannot say whether the key can withdraw (MEXC, "
+                             "Bitstamp, Bitvavo, Crypto.com, Kraken, Poloniex, Gate): check that in its API page")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--env-file", metavar="PATH",
                         help="dotenv file to read when the environment lacks a variable (default: ./.env if present)")

@@ -104,7 +104,8 @@ _HEADER_VALUE = re.compile(
     r"signature|sign|api[_-]?key|accesskeyid|secret|passphrase|password|token|sig)['\"]?\s*[:=]\s*['\"]?)"
     r"[^\s'\",}&]+")
 _CREDENTIAL_WORDS = re.compile(r"(?i)signature|\bsign\b|api[ -]?key|passphrase|unauthori[sz]ed|invalid key|"
-                               r"access[ -]?key|apikey|not authenticated|permission denied|invalid credentials")
+                               r"access[ -]?key|apikey|not authenticated|permission denied|invalid credentials|"
+                               r"[\"']code[\"']\s*:\s*[\"']?401\b")  # an answer carrying HTTP's 401 as its code
 _LONG_TOKEN = re.compile(r"[A-Za-z0-9+_=-]{32,}")
 
 

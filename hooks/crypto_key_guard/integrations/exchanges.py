@@ -512,5 +512,13 @@ SPECS: dict[str, ExchangeSpec] = {
             "Kraken > Settings > API",
             'untick "Withdraw Funds"', "", "set an IP allowlist on the key", reports="liveness",
         ),
+        ExchangeSpec(
+            "poloniex", "Poloniex", False, "privateGetAccountsBalances", "GET /accounts/balances",
+            _liveness("accounts/balances", lambda r: isinstance(r, list),
+                      "Poloniex's API does not report an API key's permissions or IP whitelist: check them in "
+                      "Poloniex > Account > API Keys."),
+            "Poloniex > Account > API Keys",
+            'untick "Enable Withdrawals"', "", "set an IP whitelist on the key", reports="liveness",
+        ),
     )
 }
