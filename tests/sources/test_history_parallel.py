@@ -1,5 +1,5 @@
 """scan --history in worker processes: the same report as one process, on a repository with merges, an evil
-merge, a UTF-16 file, a `-diff` file and secrets removed later; blob listing spooled to disk; replace refs."""
+merge, a UTF-16 file, a `-diff` file and secrets removed later; the blob listing streamed; replace refs."""
 from __future__ import annotations
 
 import io
@@ -85,30 +85,45 @@ def test_spawned_workers_give_the_same_findings(trading_repo, monkeypatch) -> No
     assert [f.extra["places"] for f in spawned.findings] == [f.extra["places"] for f in serial.findings]
 
 
-def test_listing_is_spooled_to_disk_and_reads_back_every_path(tmp_path) -> None:
-    spool = history.BlobSpool()
-    odd = ["plain.py", "dir with space/x.py", "back\\slash.py", "new\nline.py", "ünïcode/ключ.env",
-           "bad-\udcff-bytes.txt", "trailing\\"]
-    for i, name in enumerate(odd):
-        spool.append(history.BlobRef(f"{i:040x}", name, i * 10))
-    assert len(spool) == len(odd)
-    for _ in range(2):  # iterable more than once
-        assert [(b.sha, b.path, b.size) for b in spool] == [(f"{i:040x}", n, i * 10) for i, n in enumerate(odd)]
-    spool.close()
-
-
-def test_scan_history_spools_its_listing(trading_repo, monkeypatch) -> None:
+def test_scan_history_streams_its_listing(trading_repo, monkeypatch) -> None:
+    """Scanning starts while git is still listing, and nothing holds the whole listing."""
     path, _ = trading_repo
-    seen: list[object] = []
+    seen: list[tuple] = []
     real = history.scan_blobs
 
     def spy(repo, listing, *args, **kw):
-        seen.append(listing.blobs)
-        return real(repo, listing, *args, **kw)
+        seen.append((listing.complete, listing.listed, isinstance(listing.blobs, list)))
+        scan = real(repo, listing, *args, **kw)
+        seen.append((listing.complete, listing.listed, scan.stats["unique_blobs"]))
+        return scan
 
     monkeypatch.setattr(history, "scan_blobs", spy)
-    history.scan_history(history.open_repo(str(path)), Scanner(), io.StringIO(), jobs=2)
-    assert isinstance(seen[0], history.BlobSpool)
+    result = history.scan_history(history.open_repo(str(path)), Scanner(), io.StringIO(), jobs=2)
+    assert seen[0] == (False, 0, False)
+    complete, listed, unique = seen[1]
+    assert complete and listed == unique == result.stats["unique_blobs"] > 500
+
+
+def test_a_listing_stopped_early_leaves_no_git_behind(trading_repo) -> None:
+    path, _ = trading_repo
+    listing = history.list_blobs(history.open_repo(str(path)), stream=True)
+    first = next(iter(listing.blobs))
+    assert first.sha and not listing.complete
+    listing.blobs.close()  # the generator's cleanup kills and reaps rev-list and cat-file
+    assert not listing.complete
+
+
+def test_progress_without_a_total_while_listing() -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Tty()
+    progress = history.Progress(None, out)
+    progress.update(10, 1000, force=True)
+    progress.total = 20
+    progress.update(20, 2000, force=True)
+    assert "10 blobs (listing ...)" in out.getvalue() and "20/20 blobs" in out.getvalue()
 
 
 def test_a_replace_ref_does_not_hide_a_committed_secret(git_repo, fake, capsys) -> None:

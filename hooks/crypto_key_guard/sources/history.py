@@ -4,7 +4,7 @@ Deleting a key from a file does not remove it from git; history is what scrapers
 public. Peer tools walk commit diffs, where most of the text is the same content again and again. Here:
 
 1. list   `git rev-list --objects <revs>` piped into `git cat-file --batch-check`: every reachable blob once,
-          with one path and its size (and the commit count), spooled to a temporary file;
+          with one path and its size (and the commit count), streamed: scanning starts with the first;
 2. scan   batches of blobs go to one worker process per core (one process for a small history), each
           streaming them from its own `git cat-file --batch` and scanning them with the same
           `engine.Scanner` as `scan`, in bounded windows (`scan_stream`), so a huge blob is never held whole;
@@ -134,50 +134,32 @@ class BlobRef:
 @dataclass
 class Listing:
     commits: int
-    blobs: "Sequence[BlobRef] | BlobSpool"   # every blob once, in rev-list order (newest commits first)
+    blobs: "Sequence[BlobRef] | Iterator[BlobRef]"  # every blob once, in rev-list order (newest first)
     missing: list[str]                      # ids of missing objects (the first MISSING_KEPT of them)
     bytes: int
     missing_count: int = 0
     excluded: int = 0                       # blobs the `keep` filter dropped (not in `blobs`)
+    listed: int = 0                         # blobs in `blobs`
+    complete: bool = True                   # False while a streamed listing is still being read
 
 
 MISSING_KEPT = 100
 
 
-class BlobSpool:
-    """Blob references spooled to a temporary file as git lists them: memory does not grow with the number of
-    blobs, and their count is known before scanning starts (the progress bar's total). Iterable more than once."""
-
-    def __init__(self) -> None:
-        self._file: IO[bytes] = tempfile.TemporaryFile()
-        self._count = 0
-
-    def append(self, blob: BlobRef) -> None:
-        path = blob.path.encode("utf-8", "surrogateescape").replace(b"\\", b"\\\\").replace(b"\n", b"\\n")
-        self._file.write(b"%s %d %s\n" % (blob.sha.encode("ascii"), blob.size, path))
-        self._count += 1
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __iter__(self) -> Iterator[BlobRef]:
-        self._file.flush()
-        self._file.seek(0)
-        for line in self._file:  # one pass at a time (the file position is shared)
-            sha, size, path = line.rstrip(b"\n").split(b" ", 2)
-            path = re.sub(rb"\\(.)", lambda m: b"\n" if m.group(1) == b"n" else m.group(1), path)
-            yield BlobRef(sha.decode("ascii"), path.decode("utf-8", "surrogateescape"), int(size))
-
-    def close(self) -> None:
-        self._file.close()
-
-
-def list_blobs(repo: Repo, keep: Optional[Callable[[str], bool]] = None, spool: bool = False) -> Listing:
+def list_blobs(repo: Repo, keep: Optional[Callable[[str], bool]] = None, stream: bool = False) -> Listing:
     """Every blob reachable from the revisions, once. rev-list feeds cat-file --batch-check at the OS level.
 
-    keep(path): blobs it rejects are counted in `excluded` and left out. spool: the blobs go to a BlobSpool
-    (a temporary file) instead of a list, so the listing's memory is flat in the number of blobs."""
-    blobs: "list[BlobRef] | BlobSpool" = BlobSpool() if spool else []
+    keep(path): blobs it rejects are counted in `excluded` and left out. stream: `blobs` is a one-pass
+    iterator that yields each blob as git lists it, so scanning starts at once and memory does not grow with
+    the number of blobs; the counts are final once it is exhausted (`complete`)."""
+    listing = Listing(0, [], [], 0, complete=False)
+    listing.blobs = _listed_blobs(repo, keep, listing)
+    if not stream:
+        listing.blobs = list(listing.blobs)
+    return listing
+
+
+def _listed_blobs(repo: Repo, keep: Optional[Callable[[str], bool]], listing: Listing) -> Iterator[BlobRef]:
     with tempfile.TemporaryFile() as err_list, tempfile.TemporaryFile() as err_check:
         lister = subprocess.Popen(["git", *GIT_MEMORY, "rev-list", "--objects", "--missing=print", *repo.revs,
                                    "--"],
@@ -187,31 +169,40 @@ def list_blobs(repo: Repo, keep: Optional[Callable[[str], bool]] = None, spool: 
             cwd=repo.path, stdin=lister.stdout, stdout=subprocess.PIPE, stderr=err_check, env=_env())
         assert lister.stdout is not None and checker.stdout is not None
         lister.stdout.close()  # the checker owns the read end now
-        commits, total, excluded, missing, missing_count = 0, 0, 0, [], 0
-        for line in checker.stdout:
-            kind, _, rest = line.rstrip(b"\n").partition(b" ")
-            if kind == b"blob":
-                sha, size, path = rest.split(b" ", 2) if rest.count(b" ") >= 2 else (*rest.split(b" ", 1), b"")
-                blob = BlobRef(sha.decode(), path.decode("utf-8", "surrogateescape"), int(size))
-                if keep is not None and not keep(blob.path):
-                    excluded += 1
-                    continue
-                blobs.append(blob)
-                total += blob.size
-            elif kind == b"commit":
-                commits += 1
-            elif rest.startswith(b"missing") or kind.startswith(b"?"):
-                missing_count += 1
-                if len(missing) < MISSING_KEPT:
-                    missing.append(kind.lstrip(b"?").decode("ascii", "replace"))
-        checker.wait()
-        if lister.wait() != 0:
+        finished = False
+        try:
+            for line in checker.stdout:
+                kind, _, rest = line.rstrip(b"\n").partition(b" ")
+                if kind == b"blob":
+                    sha, size, path = rest.split(b" ", 2) if rest.count(b" ") >= 2 else (*rest.split(b" ", 1), b"")
+                    blob = BlobRef(sha.decode(), path.decode("utf-8", "surrogateescape"), int(size))
+                    if keep is not None and not keep(blob.path):
+                        listing.excluded += 1
+                        continue
+                    listing.listed += 1
+                    listing.bytes += blob.size
+                    yield blob
+                elif kind == b"commit":
+                    listing.commits += 1
+                elif rest.startswith(b"missing") or kind.startswith(b"?"):
+                    listing.missing_count += 1
+                    if len(listing.missing) < MISSING_KEPT:
+                        listing.missing.append(kind.lstrip(b"?").decode("ascii", "replace"))
+            finished = True
+        finally:
+            if not finished:  # the scan stopped early (an error, a closed generator): do not wait for git
+                checker.kill()
+                lister.kill()
+            checker.stdout.close()
+            checker.wait()
+            lister.wait()
+        if lister.returncode != 0:
             err_list.seek(0)
             raise RuntimeError(_git_error(["rev-list"], err_list.read()))
         if checker.returncode != 0:
             err_check.seek(0)
             raise RuntimeError(_git_error(["cat-file"], err_check.read()))
-    return Listing(commits, blobs, missing, total, missing_count, excluded)
+    listing.complete = True
 
 
 class _BlobStream:
@@ -368,12 +359,26 @@ def _worker_scan(batch: list[BlobRef]) -> list[BlobOutcome]:
 
 
 def scan_blob_outcomes(repo: Repo, blobs: Iterable[BlobRef], scanner,
-                       jobs: int = 1) -> Iterator[tuple[BlobRef, BlobOutcome]]:
+                       jobs: Optional[int] = 1) -> Iterator[tuple[BlobRef, BlobOutcome]]:
     """(blob, outcome) for every blob, in the order given, each read and scanned once.
 
     jobs > 1: worker processes, each with its own `git cat-file --batch`, scan batches of blobs; at most four
     batches per worker are in flight and results come back in order, so memory does not grow with the
-    number of blobs and the outcomes are those of jobs=1, where this process reads and scans them itself."""
+    number of blobs and the outcomes are those of jobs=1, where this process reads and scans them itself.
+    jobs None: one worker per core once the first blobs hold enough work (PARALLEL_MIN_*), else this process."""
+    blobs = iter(blobs)
+    if jobs is None:
+        from crypto_key_guard.engine.scanner import default_jobs
+
+        head: list[BlobRef] = []
+        jobs, size = 1, 0
+        for blob in blobs:
+            head.append(blob)
+            size += blob.size
+            if size >= PARALLEL_MIN_BYTES or len(head) >= PARALLEL_MIN_BLOBS:
+                jobs = default_jobs()
+                break
+        blobs = itertools.chain(head, blobs)
     batches = blob_batches(blobs)
     if jobs <= 1:
         reader = BlobReader(repo.path)
@@ -423,7 +428,7 @@ def _widen_pipe(pipe: IO[bytes]) -> None:
 class Progress:
     """`history: 1234/5678 blobs  12.3 MB/s` on a terminal (stderr), redrawn ~10 times a second; silent otherwise."""
 
-    def __init__(self, total: int, stream: IO[str] = sys.stderr) -> None:
+    def __init__(self, total: Optional[int], stream: IO[str] = sys.stderr) -> None:
         self.total = total
         self.stream = stream
         self.enabled = _isatty(stream)
@@ -438,10 +443,13 @@ class Progress:
             return
         self._last = now
         rate = nbytes / max(now - self.start, 1e-6) / 1e6
-        width = 24
-        filled = int(width * done / self.total) if self.total else width
-        bar = "#" * filled + "-" * (width - filled)
-        self.stream.write(f"\rhistory [{bar}] {done}/{self.total} blobs  {rate:.1f} MB/s")
+        if self.total is None:  # git is still listing: no bar yet
+            self.stream.write(f"\rhistory {done} blobs (listing ...)  {rate:.1f} MB/s")
+        else:
+            width = 24
+            filled = int(width * done / self.total) if self.total else width
+            bar = "#" * filled + "-" * (width - filled)
+            self.stream.write(f"\rhistory [{bar}] {done}/{self.total} blobs  {rate:.1f} MB/s")
         self.stream.flush()
 
     def close(self) -> None:
@@ -466,12 +474,12 @@ class BlobScan:
 
 
 def scan_blobs(repo: Repo, listing: Listing, scanner, progress: Optional[Progress] = None,
-               jobs: int = 1) -> BlobScan:
+               jobs: Optional[int] = 1) -> BlobScan:
     """Scan each unique blob once with the shared scanner (scan_stream: bounded memory for any blob size);
-    jobs > 1: in worker processes (scan_blob_outcomes), with the same result."""
-    stats = {"commits": listing.commits, "unique_blobs": len(listing.blobs), "blobs_scanned": 0,
-             "binary_skipped": 0, "blobs_missing": listing.missing_count, "bytes": 0, "bytes_scanned": 0,
-             "excluded": 0}
+    jobs > 1 or None: in worker processes (scan_blob_outcomes), with the same result. The listing may be
+    streamed (list_blobs(stream=True)): its counts are read once every blob has been scanned."""
+    stats = {"commits": 0, "unique_blobs": 0, "blobs_scanned": 0, "binary_skipped": 0, "blobs_missing": 0,
+             "bytes": 0, "bytes_scanned": 0, "excluded": 0}
     hits: dict[str, list[Finding]] = {}
     notes: list[str] = []
     done = 0
@@ -490,7 +498,11 @@ def scan_blobs(repo: Repo, listing: Listing, scanner, progress: Optional[Progres
                 if found:
                     hits[blob.sha] = found
         if progress:
+            if progress.total is None and listing.complete:
+                progress.total = listing.listed
             progress.update(done, stats["bytes"])
+    stats.update(commits=listing.commits, unique_blobs=listing.listed,
+                 blobs_missing=stats["blobs_missing"] + listing.missing_count)
     if stats["blobs_missing"]:
         notes.append(f"{stats['blobs_missing']} object(s) are not in this clone (a partial clone?) and were "
                      "not scanned; fetch them or scan a full clone")
@@ -714,24 +726,16 @@ def scan_history(repo: Repo, scanner, progress_stream: IO[str] = sys.stderr, ses
     started = time.monotonic()
     # a blob is judged by the path git lists it under (its other places are filtered after placing)
     keep = (lambda path: not session.excluded(path)) if session is not None and session.exclude else None
-    listing = list_blobs(repo, keep=keep, spool=True)
+    listing = list_blobs(repo, keep=keep, stream=True)  # scanning starts while git is still listing
+    progress = Progress(None, progress_stream)
     try:
-        if jobs is None:
-            from crypto_key_guard.engine.scanner import default_jobs
-
-            small = listing.bytes < PARALLEL_MIN_BYTES and len(listing.blobs) < PARALLEL_MIN_BLOBS
-            jobs = 1 if small else default_jobs()
-        progress = Progress(len(listing.blobs), progress_stream)
-        try:
-            scan = scan_blobs(repo, listing, scanner, progress, jobs)
-            scan.stats["excluded"] = listing.excluded
-            scan.stats["unique_blobs"] += listing.excluded
-            progress.update(len(listing.blobs), scan.stats["bytes"], force=True)
-        finally:
-            progress.close()
+        scan = scan_blobs(repo, listing, scanner, progress, jobs)
+        scan.stats["excluded"] = listing.excluded
+        scan.stats["unique_blobs"] += listing.excluded
+        progress.total = listing.listed
+        progress.update(listing.listed, scan.stats["bytes"], force=True)
     finally:
-        if isinstance(listing.blobs, BlobSpool):
-            listing.blobs.close()
+        progress.close()
     scanned_at = time.monotonic()
     findings: list[Finding] = []
     if scan.hits:
@@ -751,7 +755,7 @@ def scan_history(repo: Repo, scanner, progress_stream: IO[str] = sys.stderr, ses
         secrets_in_head=sum(1 for f in findings if f.extra["in_head"]),
         shallow=bool(repo.shallow), bare=repo.bare,
         seconds=round(ended - started, 3), scan_seconds=round(seconds, 3),
-        blobs_per_second=round(len(listing.blobs) / seconds, 1), mb_per_second=round(stats["bytes"] / seconds / 1e6, 2),
+        blobs_per_second=round(listing.listed / seconds, 1), mb_per_second=round(stats["bytes"] / seconds / 1e6, 2),
     )
     notes = list(scan.notes)
     if repo.shallow:
