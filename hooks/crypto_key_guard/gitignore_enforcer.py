@@ -36,6 +36,22 @@ def ignored_paths(top: str, paths: Sequence[str]) -> set[str]:
     return {p.decode("utf-8", "surrogateescape") for p in proc.stdout.split(b"\0") if p}
 
 
+def gitignore_entry(path: str) -> str:
+    """A line of .gitignore that matches exactly this path: glob characters, a leading '#' or '!' and trailing
+    spaces escaped, as gitignore(5) reads them (`keys/backup[1].json` unescaped matches `keys/backup1.json`)."""
+    escaped = "".join("\\" + ch if ch in "*?[]\\" else ch for ch in path)
+    if escaped[:1] in ("#", "!"):
+        escaped = "\\" + escaped
+    stripped = escaped.rstrip(" ")
+    return stripped + "\\ " * (len(escaped) - len(stripped))
+
+
+def check_required_path(path: str) -> None:
+    """A required path is one line of .gitignore: a line break or NUL in it would write two entries (or none)."""
+    if not path or any(ch in path for ch in "\n\r\0"):
+        raise UsageError(f"--require {path!r}: a path must be one line, without line breaks or NUL")
+
+
 def read_original(path: str) -> tuple[bytes, int]:
     try:
         with open(path, "rb") as fh:
@@ -61,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--fix", action="store_true",
                         help="append the missing entries to the root .gitignore (then exit 1 so you re-stage it)")
     parser.add_argument("--require", action="append", default=[], metavar="PATH",
-                        help="another path git must ignore (repeatable); --fix appends it as written")
+                        help="another path git must ignore (repeatable); --fix appends it with glob characters escaped")
     args = parser.parse_args(argv)
 
     from crypto_key_guard.policy.config import load_config
@@ -76,7 +92,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         configured = load_config(Path(top)).section("gitignore")["require"]  # gitignore.require
     except UsageError as exc:
         return fail_usage(PROG, exc)
-    required += [IgnoreRequirement(p, p) for p in configured + args.require]
+    try:
+        for path in configured + args.require:
+            check_required_path(path)
+    except UsageError as exc:
+        return fail_usage(PROG, exc)
+    required += [IgnoreRequirement(p, gitignore_entry(p)) for p in configured + args.require]
     try:
         ignored = ignored_paths(top, [r.path for r in required] + templates)
         missing = [r for r in required if r.path not in ignored]
@@ -88,22 +109,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.fix:
             return EXIT_FINDINGS
         target = os.path.join(top, ".gitignore")
-        if os.path.islink(target):  # write through the link, but only to a file inside the repository
-            real = os.path.realpath(target)
-            if os.path.commonpath([real, os.path.realpath(top)]) != os.path.realpath(top):
-                raise UsageError(".gitignore is a symlink to a file outside the repository; not touching it")
-            target = real
+        if os.path.islink(target):
+            # git (2.32+) does not read a .gitignore that is a link, so nothing written through it takes effect;
+            # and a link may point at .git/config or a hook
+            raise UsageError(".gitignore is a symbolic link, which git does not read (and --fix never writes "
+                             "through a link); replace it with a regular file (e.g. `cp --remove-destination "
+                             "\"$(readlink -f .gitignore)\" .gitignore`), then run --fix again")
         if os.path.isdir(target):
             raise UsageError(".gitignore is a directory")
         entries = list(dict.fromkeys(r.entry for r in missing))
         # templates (.env.example) that were committable must stay so after a broad entry like `.env.*`
         newly_hidden = [t for t in templates if t not in ignored]
         original, mode = read_original(target)
-        atomic_write(target, with_entries(original, entries), mode)
+        atomic_write(target, with_entries(original, entries), mode, root=top)
         now_ignored = ignored_paths(top, [r.path for r in required] + newly_hidden)
         restore = [f"!{t}" for t in newly_hidden if t in now_ignored]
         if restore:
-            atomic_write(target, with_entries(original, entries + restore), mode)
+            atomic_write(target, with_entries(original, entries + restore), mode, root=top)
         still = [r.path for r in required if r.path not in now_ignored]
     except (UsageError, OSError) as exc:
         return fail_usage(PROG, exc)

@@ -133,7 +133,8 @@ def test_hand_written_glob(repo) -> None:
     assert ignore(["add", "--yes", "tests/fixture.py"]) == 0
     [line] = entries(repo)
     rule_fp = line.split()[0]
-    (repo / IGNORE).write_text(f"{rule_fp} tests/*  # fixtures are fake\n")
+    salt = next(line for line in (repo / IGNORE).read_text().splitlines() if "fingerprint-salt" in line)
+    (repo / IGNORE).write_text(f"{salt}\n{rule_fp} tests/*  # fixtures are fake\n")  # the salt line is kept
     assert hook(["tests/fixture.py"]) == 0
     (repo / "tests" / "fixture.py").rename(repo / "fixture.py")
     assert hook(["fixture.py"]) == 1
@@ -196,10 +197,11 @@ def test_pragma_allowlist_still_works_beside_the_ignore_file(repo, fake) -> None
 
 
 def test_appends_keeping_the_file_and_one_line_notes(repo) -> None:
-    (repo / IGNORE).write_text("# ours\nkraken-api-key:" + "0" * 64 + "  # old, no newline at end")
+    head = "# ours\n# fingerprint-salt: " + "ab" * 16 + "\nkraken-api-key:" + "0" * 64
+    (repo / IGNORE).write_text(head + "  # old, no newline at end")
     assert ignore(["add", "--yes", "--note", "demo\nkeys from\tthe docs", "bot.py"]) == 0
     text = (repo / IGNORE).read_text()
-    assert text.startswith("# ours\nkraken-api-key:" + "0" * 64 + "  # old, no newline at end\n")
+    assert text.startswith(head + "  # old, no newline at end\n")
     new = text.splitlines()[-1]
     assert new.startswith("binance-api-credential:") and new.endswith("demo keys from the docs")
     assert scan(["bot.py"]) == 0

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from crypto_key_guard.engine import scanner as engine
 from crypto_key_guard.engine.scanner import SNIFF_BYTES, KeywordIndex, Scanner, region_spans
 from crypto_key_guard.engine.examples import expand, seeded
-from crypto_key_guard.engine.findings import secret_hash
+from crypto_key_guard.engine.findings import Fingerprinter
 from crypto_key_guard.engine.rules import Rule, default_rules
 
 RULESET = default_rules()
@@ -301,7 +301,7 @@ def test_long_pem_block_is_found_whole(der_bytes: int, sep: str) -> None:
     data = embed(rng, filler_lines(rng, 200_000), [f'PRIVATE_KEY = "{pem}"'])
     found = assert_same_findings(data)
     assert [rule for rule, *_ in found if rule.startswith("private-key")] == ["private-key-pem"]
-    assert secret_hash("private-key-pem", pem) in {fp for *_, fp in found}  # the whole block, not a piece
+    assert Fingerprinter()("private-key-pem", pem) in {fp for *_, fp in found}  # the whole block, not a piece
 
 
 @pytest.mark.parametrize("where", ["before", "after"])
@@ -313,7 +313,7 @@ def test_long_pem_block_with_coinbase_context(where: str) -> None:
                else f'{{"privateKey": "{pem}\\n", "name": "{name}"}}')
     data = embed(rng, filler_lines(rng, 200_000), [snippet])
     found = assert_same_findings(data)
-    assert secret_hash("coinbase-cdp-private-key", pem) in {fp for *_, fp in found}
+    assert Fingerprinter()("coinbase-cdp-private-key", pem) in {fp for *_, fp in found}
 
 
 # -- 3. keyword positions -------------------------------------------------------------------------------------------
@@ -421,7 +421,7 @@ def test_keywordless_rules_found_late_in_a_big_file() -> None:
     assert len(data) > 2_000_000
     found = assert_same_findings(data)
     for rid, value in planted.items():  # where two mnemonic rules overlap, either may report the value
-        assert any(secret_hash(rule, value) == fp for rule, *_, fp in found), rid
+        assert any(Fingerprinter()(rule, value) == fp for rule, *_, fp in found), rid
     # the keyword-less rules start at their first match, all of them after the quiet megabytes
     starts = Scanner(RULESET)._active()._unkeyed_starts(data)
     assert {rid.split("#")[0] for rid in planted} <= set(starts) <= set(UNKEYED)

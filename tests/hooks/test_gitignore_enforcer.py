@@ -89,17 +89,57 @@ def test_fix_creates_missing_gitignore(repo) -> None:
     assert (repo / ".gitignore").exists() and main([]) == 0
 
 
-def test_fix_writes_through_symlink_inside_repo_but_not_outside(repo, tmp_path) -> None:
-    (repo / "shared.gitignore").write_text("*.log\n")
-    (repo / ".gitignore").symlink_to("shared.gitignore")
-    assert main(["--fix"]) == 1
-    assert (repo / ".gitignore").is_symlink() and ".env" in (repo / "shared.gitignore").read_text()
-    (repo / ".gitignore").unlink()
-    outside = tmp_path / "outside.gitignore"
-    outside.write_text("*.log\n")
-    (repo / ".gitignore").symlink_to(outside)
+@pytest.mark.parametrize("target", ["shared.gitignore", ".git/config", ".git/hooks/pre-commit", "outside"])
+def test_fix_never_writes_through_a_linked_gitignore(repo, tmp_path, capsys, target) -> None:
+    """git (2.32+) does not read a linked .gitignore: writing through it never took effect, appended again on
+    every run, and a link to .git/config broke every git command."""
+    real = tmp_path / "outside.gitignore" if target == "outside" else repo / target
+    if target == "shared.gitignore":
+        real.write_text("*.log\n")
+    before = real.read_bytes() if real.exists() else None
+    (repo / ".gitignore").symlink_to(real)
     assert main(["--fix"]) == 2
-    assert outside.read_text() == "*.log\n"
+    err = capsys.readouterr().err
+    assert "symbolic link" in err and "Traceback" not in err
+    assert (real.read_bytes() if real.exists() else None) == before
+    assert git(repo, "status").returncode == 0
+
+
+def test_fix_makes_git_ignore_the_paths(repo) -> None:
+    """Not only that text was written: git itself ignores every required path afterwards, and a second run is
+    clean."""
+    assert main(["--fix"]) == 1
+    for probe in REQUIRED_PROBES:
+        assert git(repo, "-c", f"core.excludesFile={os.devnull}", "check-ignore", "-q", probe,
+                   check=False).returncode == 0, probe
+    assert main(["--fix"]) == 0
+
+
+def test_required_paths_with_glob_characters_are_escaped(repo) -> None:
+    (repo / ".gitignore").write_text(COMPLETE)
+    assert main(["--require", "keys/backup[1].json", "--require", "#notes.txt", "--fix"]) == 1
+    assert ignored(repo, "keys/backup[1].json") and ignored(repo, "#notes.txt")
+    assert not ignored(repo, "keys/backup1.json")  # the literal name, not the glob
+    text = (repo / ".gitignore").read_text()
+    assert main(["--require", "keys/backup[1].json", "--require", "#notes.txt", "--fix"]) == 0  # idempotent
+    assert (repo / ".gitignore").read_text() == text
+
+
+@pytest.mark.parametrize("bad", ["two\nlines.json", "cr\rname", ""])
+def test_required_path_must_be_one_line(repo, capsys, bad) -> None:
+    (repo / ".gitignore").write_text(COMPLETE)
+    assert main(["--require", bad, "--fix"]) == 2
+    assert "one line" in capsys.readouterr().err
+    assert (repo / ".gitignore").read_text() == COMPLETE
+
+
+def test_read_only_gitignore_is_left_alone(repo, capsys) -> None:
+    (repo / ".gitignore").write_text("*.log\n")
+    os.chmod(repo / ".gitignore", 0o444)
+    assert main(["--fix"]) == 2
+    assert "read-only" in capsys.readouterr().err
+    assert (repo / ".gitignore").read_text() == "*.log\n"
+    assert stat.S_IMODE(os.stat(repo / ".gitignore").st_mode) == 0o444
 
 
 def test_concurrent_fixes_leave_a_valid_file(repo) -> None:

@@ -63,7 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"crypto-key-guard: {message}", file=sys.stderr)
     if args.verifier is not None:
         args.verifier.apply(result, scanner)
-    write_report(args.format, result, args.output, tool_args=args, blocked=args.staged)
+    try:
+        write_report(args.format, result, args.output, tool_args=args, blocked=args.staged)
+    except UsageError as exc:
+        return fail_usage(PROG, exc)
     if args.format == "text":
         from crypto_key_guard.reports.text import summary_line
 
@@ -142,11 +145,18 @@ def run_history(args: argparse.Namespace, scanner) -> int:
     if fmt == "text":
         from crypto_key_guard.reports.history import write_history_text
 
-        if args.output:
-            with open(args.output, "w", encoding="utf-8") as out:
-                write_history_text(result, out)
-        else:
-            write_history_text(result, sys.stdout)
+        try:
+            if args.output:
+                with open(args.output, "w", encoding="utf-8") as out:
+                    write_history_text(result, out)
+            else:
+                write_history_text(result, sys.stdout)
+                sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise UsageError(f"{args.output or 'standard output'}: cannot write the report "
+                             f"({exc.strerror or exc})") from None
     else:
         write_report(fmt, result, args.output, tool_args=args)
     if result.findings and verifier is not None:

@@ -109,13 +109,15 @@ def secret_group(regex: Any, file: str, rule: str | None) -> int:
 
 
 def load_yaml(path: Path | str) -> Any:
+    from crypto_key_guard.util.fs import read_regular_file
+
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path)  # /dev/zero, a FIFO or a huge file: an error, never a hang
     except FileNotFoundError:
         raise ConfigError(str(path), "no such pattern file") from None
     except OSError as exc:
-        raise ConfigError(str(path), f"cannot read: {exc.strerror}") from None
+        raise ConfigError(str(path), f"cannot read: {exc.strerror or exc}") from None
     # Parsing YAML (and importing PyYAML) is most of a hook's start-up: the shipped files' parsed form is
     # cached by content hash. Users' files are always parsed, so the cache only ever holds shipped data.
     shipped = _is_shipped(path)
@@ -126,7 +128,10 @@ def load_yaml(path: Path | str) -> Any:
     import yaml  # imported only on a cache miss
 
     try:
-        data = yaml.safe_load(raw.decode("utf-8-sig"))
+        data = yaml.load(raw.decode("utf-8-sig"), Loader=_unique_keys_loader(yaml))  # a SafeLoader
+    except DuplicateKey as exc:
+        raise ConfigError(str(path), f"duplicate key {exc.key!r} at line {exc.line} (the first is at line "
+                                     f"{exc.first_line}); YAML would silently keep only the last") from None
     except UnicodeDecodeError:
         raise ConfigError(str(path), "not UTF-8 text") from None
     except yaml.YAMLError as exc:
@@ -137,6 +142,35 @@ def load_yaml(path: Path | str) -> Any:
     if shipped:
         _parsed_cache_put(raw, data)
     return data
+
+
+class DuplicateKey(Exception):
+    def __init__(self, key: Any, line: int, first_line: int) -> None:
+        super().__init__(key)
+        self.key, self.line, self.first_line = key, line, first_line
+
+
+_UNIQUE_LOADER: list = []
+
+
+def _unique_keys_loader(yaml):
+    """yaml.SafeLoader that refuses a mapping with the same key twice (PyYAML keeps the last one silently)."""
+    if not _UNIQUE_LOADER:
+        class UniqueKeyLoader(yaml.SafeLoader):
+            def construct_mapping(self, node, deep=False):
+                seen: dict = {}
+                for key_node, _ in node.value:
+                    key = self.construct_object(key_node, deep=True)
+                    try:
+                        first = seen.setdefault(key, key_node.start_mark.line)
+                    except TypeError:  # an unhashable key: the base class reports it
+                        continue
+                    if first != key_node.start_mark.line:
+                        raise DuplicateKey(key, key_node.start_mark.line + 1, first + 1)
+                return super().construct_mapping(node, deep)
+
+        _UNIQUE_LOADER.append(UniqueKeyLoader)
+    return _UNIQUE_LOADER[0]
 
 
 CACHE_ENV = "CRYPTO_KEY_GUARD_CACHE_DIR"   # a directory, or "" to turn the cache off

@@ -6,7 +6,7 @@ import functools
 import itertools
 import os
 
-from crypto_key_guard.engine.findings import Finding, redact, secret_hash, sha256_hex
+from crypto_key_guard.engine.findings import Finding, Fingerprinter, redact, sha256_hex
 from crypto_key_guard.util.records import record
 from crypto_key_guard.engine.rules import Rule, RuleSet, default_rules
 from crypto_key_guard.engine.validators import VALIDATORS, Candidate, is_low_diversity
@@ -76,8 +76,9 @@ class RawMatch:
 
 class Scanner:
     def __init__(self, ruleset: RuleSet | None = None, min_confidence: str = "low",
-                 include_public_test_keys: bool = False) -> None:
+                 include_public_test_keys: bool = False, fingerprint: Fingerprinter | None = None) -> None:
         self.ruleset = ruleset or default_rules()
+        self.fingerprint = fingerprint or Fingerprinter()  # (rule id, secret) -> the finding's fingerprint
         self.min_confidence = CONFIDENCE_ORDER[min_confidence]
         self.include_public_test_keys = include_public_test_keys
         self._keywords: KeywordIndex | None = None
@@ -187,7 +188,7 @@ class Scanner:
         return Finding(
             file=path, line=line, column=column, rule=rule.id, description=rule.description,
             severity=rule.severity, confidence=rule.confidence, redacted=redact(m.value),
-            fingerprint=secret_hash(rule.id, m.value), kind=rule.kind, remediation=rule.remediation,
+            fingerprint=self.fingerprint(rule.id, m.value), kind=rule.kind, remediation=rule.remediation,
             extra={"exchange": rule.exchange} if rule.exchange else {},
         )
 

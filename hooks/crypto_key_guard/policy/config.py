@@ -211,8 +211,12 @@ def _load_file(path: Path, root: Path) -> Config:
         except ModuleNotFoundError:  # Python < 3.11
             import tomli as tomllib  # type: ignore[no-redef]
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeDecodeError) as exc:
+            from crypto_key_guard.util.fs import read_regular_file
+
+            data = tomllib.loads(read_regular_file(path).decode("utf-8-sig"))
+        except OSError as exc:
+            raise ConfigError(str(path), f"cannot read: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
             raise ConfigError(str(path), f"cannot read: {exc}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(str(path), f"TOML syntax error: {exc}") from None

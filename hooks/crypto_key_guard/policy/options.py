@@ -55,7 +55,7 @@ def add_rule_options(parser: argparse.ArgumentParser) -> None:
 
 class Session:
     """Everything a scanning command needs, from the command line over the project configuration."""
-    __slots__ = ("scanner", "config", "ignore", "exclude", "min_severity", "base", "_relative")
+    __slots__ = ("scanner", "config", "ignore", "exclude", "min_severity", "base", "_relative", "own_files", "_own_names")
 
     def __init__(self, scanner: Any, config: Any, ignore: list, exclude: list[str], min_severity: str,
                  base: Any = None) -> None:
@@ -66,6 +66,8 @@ class Session:
         self.min_severity = min_severity
         self.base = base  # the directory finding paths are relative to (config.finding_base); None: as they are
         self._relative: dict[str, str] = {}  # per path: a file with 50,000 findings resolves its path once
+        self.own_files: frozenset[str] = frozenset()  # root-relative files never scanned (the ignore file)
+        self._own_names: frozenset[str] = frozenset()
 
     def relative(self, path: str) -> str:
         """A finding path relative to the project root, as exclude and ignore globs are written."""
@@ -79,6 +81,8 @@ class Session:
         return rel
 
     def excluded(self, path: str) -> bool:
+        if self.own_files and os.path.basename(path) in self._own_names and self.relative(path) in self.own_files:
+            return True  # rule ids and hex fingerprints, which a rule may take for a passphrase
         if not self.exclude:
             return False
         from crypto_key_guard.policy.datafiles import path_matches
@@ -105,7 +109,8 @@ def prepare(args: argparse.Namespace, start: str = ".", use_ignore_file: bool = 
     """Command line + project configuration -> scanner and filters. Raises UsageError/ConfigError."""
     from crypto_key_guard.policy.config import finding_base, load_config, project_root
     from crypto_key_guard.engine.scanner import Scanner
-    from crypto_key_guard.policy.ignorefile import load_ignore_file
+    from crypto_key_guard.policy.ignorefile import IgnoreEntries, load_ignore_file
+    from crypto_key_guard.engine.findings import Fingerprinter
     from crypto_key_guard.engine.rules import default_rules, load_rules
 
     cfg = load_config(project_root(start), getattr(args, "config", None))
@@ -119,11 +124,22 @@ def prepare(args: argparse.Namespace, start: str = ".", use_ignore_file: bool = 
         ruleset = default_rules()
     include_public = args.include_public_test_keys if args.include_public_test_keys is not None \
         else cfg.get("include_public_test_keys")
+    ignore_path = cfg.path(cfg.get("ignore_file"))
+    ignore = load_ignore_file(ignore_path) if use_ignore_file else IgnoreEntries()  # its salt keys fingerprints
+    if ignore.legacy:
+        from crypto_key_guard.policy.ignorefile import legacy_message
+
+        print(f"crypto-key-guard: warning: {legacy_message(str(ignore_path), len(ignore))}", file=sys.stderr)
     scanner = Scanner(ruleset, min_confidence=args.min_confidence or cfg.get("min_confidence"),
-                      include_public_test_keys=bool(include_public))
-    ignore = load_ignore_file(cfg.path(cfg.get("ignore_file"))) if use_ignore_file else []
-    return Session(scanner, cfg, ignore, list(cfg.get("exclude")),
-                   getattr(args, "min_severity", None) or cfg.get("min_severity"), finding_base(args, start))
+                      include_public_test_keys=bool(include_public), fingerprint=Fingerprinter(ignore.salt))
+    session = Session(scanner, cfg, ignore, list(cfg.get("exclude")),
+                      getattr(args, "min_severity", None) or cfg.get("min_severity"), finding_base(args, start))
+    if session.base is not None:
+        from crypto_key_guard.policy.config import root_relative
+
+        session.own_files = frozenset({root_relative(str(ignore_path), cfg.root, cfg.root)})
+        session._own_names = frozenset({ignore_path.name})
+    return session
 
 
 def verbose_log(args: argparse.Namespace, prog: str):

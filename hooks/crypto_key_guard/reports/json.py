@@ -5,6 +5,7 @@ import json
 from typing import Sequence, TextIO
 
 from crypto_key_guard.engine.findings import Finding
+from crypto_key_guard.util.display import unicode_safe
 
 
 def write_json(findings: Sequence[Finding], stats: dict, out: TextIO, notes: Sequence[str] = ()) -> None:
@@ -14,5 +15,5 @@ def write_json(findings: Sequence[Finding], stats: dict, out: TextIO, notes: Seq
         "stats": stats,
         "notes": list(notes),
     }
-    json.dump(doc, out, indent=2, ensure_ascii=False)
+    json.dump(unicode_safe(doc), out, indent=2, ensure_ascii=False)
     out.write("\n")

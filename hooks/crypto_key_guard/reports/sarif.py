@@ -5,6 +5,7 @@ Validated in the tests against the published SARIF 2.1.0 schema (tests/data/sari
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any, Sequence, TextIO
@@ -12,6 +13,7 @@ from urllib.parse import quote
 
 from crypto_key_guard import __version__
 from crypto_key_guard.engine.findings import Finding
+from crypto_key_guard.util.display import unicode_safe
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
@@ -61,9 +63,13 @@ def _rule(f: Finding) -> dict:
 def _location(path: str) -> dict:
     """A repository-relative path as a URI reference under %SRCROOT% (percent-encoded: spaces, '#', '%'),
     a path outside the repository as a file: URI."""
+    raw = os.fsencode(path)  # a name's bytes that are not UTF-8 are percent-encoded as they are
     if Path(path).is_absolute():
-        return {"uri": Path(path).as_uri()}
-    return {"uri": quote(path, safe="/"), "uriBaseId": "%SRCROOT%"}
+        try:
+            return {"uri": Path(path).as_uri()}
+        except UnicodeEncodeError:
+            return {"uri": "file://" + quote(raw, safe="/")}
+    return {"uri": quote(raw, safe="/"), "uriBaseId": "%SRCROOT%"}
 
 
 def _result(f: Finding, rule_index: int, path: str) -> dict:
@@ -115,5 +121,5 @@ def sarif_document(findings: Sequence[Finding], session: Any = None, notes: Sequ
 
 def write_sarif(findings: Sequence[Finding], out: TextIO, session: Any = None, notes: Sequence[str] = (),
                 errors: Sequence[str] = ()) -> None:
-    json.dump(sarif_document(findings, session, notes, errors), out, indent=2, ensure_ascii=False)
+    json.dump(unicode_safe(sarif_document(findings, session, notes, errors)), out, indent=2, ensure_ascii=False)
     out.write("\n")

@@ -108,36 +108,38 @@ def tree_files(root: str) -> Iterator[Item]:
 
 def _walk(top: str, rel: str) -> Iterator[Item]:
     """os.walk's order (a directory's files sorted, then its subdirectories sorted, depth first) without its
-    per-file path arithmetic: scandir's entries carry the lstat a file item needs."""
-    try:
-        with os.scandir(top) as it:
-            entries = list(it)
-    except OSError:
-        return  # like os.walk: an unreadable directory is skipped
-    files, dirs = [], []
-    for entry in entries:
+    per-file path arithmetic: scandir's entries carry the lstat a file item needs. Iterative: a tree thousands of
+    levels deep is walked whole (recursion stopped at Python's limit, ~1000 levels, with no findings)."""
+    pending = [(top, rel)]
+    while pending:
+        top, rel = pending.pop()
         try:
-            is_dir = entry.is_dir()  # follows symlinks, as os.walk does: a linked directory is listed, not entered
+            with os.scandir(top) as it:
+                entries = list(it)
         except OSError:
-            is_dir = False
-        if is_dir:
-            if entry.name != ".git":
-                dirs.append(entry)
-        else:
-            files.append(entry)
-    files.sort(key=lambda e: e.name)
-    dirs.sort(key=lambda e: e.name)
-    for entry in files:
-        display = rel + entry.name
-        try:
-            st = entry.stat(follow_symlinks=False)
-        except OSError:
-            yield _file_item(display, entry.path)
-            continue
-        yield _file_item(display, entry.path, st)
-    for entry in dirs:
-        if not entry.is_symlink():
-            yield from _walk(entry.path, rel + entry.name + os.sep)
+            continue  # like os.walk: an unreadable directory is skipped
+        files, dirs = [], []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()  # follows symlinks, as os.walk does: a linked directory is listed, not entered
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if entry.name != ".git":
+                    dirs.append(entry)
+            else:
+                files.append(entry)
+        files.sort(key=lambda e: e.name)
+        dirs.sort(key=lambda e: e.name, reverse=True)  # popped last-in first: the first name is walked first
+        for entry in files:
+            display = rel + entry.name
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                yield _file_item(display, entry.path)
+                continue
+            yield _file_item(display, entry.path, st)
+        pending.extend((entry.path, rel + entry.name + os.sep) for entry in dirs if not entry.is_symlink())
 
 
 def staged_files(root: str) -> Iterator[Item]:

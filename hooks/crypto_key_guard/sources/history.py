@@ -32,7 +32,7 @@ from typing import IO, Callable, Iterable, Iterator, Optional, Sequence
 
 from crypto_key_guard.engine.scanner import ScanResult
 from crypto_key_guard.errors import UsageError
-from crypto_key_guard.engine.findings import Finding, redact
+from crypto_key_guard.engine.findings import Finding, mask_reported, redact
 from crypto_key_guard.util.display import printable
 
 ZERO = "0" * 40
@@ -640,10 +640,13 @@ def name_commits(repo: Repo, shas: Sequence[str]) -> dict[str, str]:
 _LONG_TOKEN = re.compile(r"[A-Za-z0-9+/=_\-]{24,}")
 
 
-def safe_subject(subject: str, scanner) -> str:
-    """A commit subject is user text: it is shown only if the scanner finds nothing in it, long tokens redacted."""
+def safe_subject(subject: str, scanner, reported: Sequence[Finding] = ()) -> str:
+    """A commit subject is user text: it is shown only if the scanner finds nothing in it, with every reported
+    secret masked wherever it appears (a short key named in a subject is found only in its file), long tokens
+    redacted."""
     if scanner.scan_bytes(subject.encode("utf-8", "replace")):
         return "(subject withheld: it holds a secret)"
+    subject = mask_reported(subject, reported, scanner.fingerprint)
     return printable(_LONG_TOKEN.sub(lambda m: redact(m.group(0)), subject))[:100]
 
 
@@ -670,12 +673,17 @@ def group_findings(scan: BlobScan, places: dict[tuple[str, str], Place], commits
     names = name_commits(repo, intro_shas)
     shallow = set(repo.shallow)
 
+    reported = list({f.fingerprint: f for found in scan.hits.values() for f in found}.values())
+    subjects: dict[str, str] = {}
+
     def commit_info(sha: str) -> dict:
         c = commits.get(sha)
+        if c is not None and sha not in subjects:
+            subjects[sha] = safe_subject(c.subject, scanner, reported)
         info = {"commit": sha, "short": sha[:repo.abbrev], "date": c.date if c else "",
-                "subject": safe_subject(c.subject, scanner) if c else ""}
+                "subject": subjects[sha] if c else ""}
         if sha in names:
-            info["ref"] = names[sha]
+            info["ref"] = mask_reported(names[sha], reported, scanner.fingerprint)
         if sha in shallow:
             info["shallow_boundary"] = True
         return info
