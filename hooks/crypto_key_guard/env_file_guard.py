@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from crypto_key_guard.policy.config import load_config, project_root
     from crypto_key_guard.policy.datafiles import load_env_file_lists, path_matches
     from crypto_key_guard.engine.scanner import Scanner, sniff_encoding, to_utf8
-    from crypto_key_guard.util.display import printable
+    from crypto_key_guard.util.display import printable, shell_quote
 
     try:
         lists = load_env_file_lists()
@@ -102,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rule = next((b for b in blocked if path_matches(filename, b)), None)
         if rule is not None:
             print(f"{shown}: env-file ({rule}) secrets files must not be committed. Unstage it with "
-                  f"`git rm --cached -- '{shown}'`, add it to .gitignore (`gitignore-enforcer --fix`), "
+                  f"`git rm --cached -- {shell_quote(filename)}`, add it to .gitignore (`gitignore-enforcer --fix`), "
                   "and commit a template with empty values (e.g. .env.example) instead.")
             retv = EXIT_FINDINGS
     return retv

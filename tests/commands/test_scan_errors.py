@@ -93,18 +93,40 @@ def test_duplicate_keys_in_the_configuration(keyfile: Path) -> None:
 def test_a_tree_deeper_than_the_recursion_limit_outside_git(tmp_path: Path, fake) -> None:
     deep = tmp_path / "deep"
     deep.mkdir()
-    here = os.open(deep, os.O_RDONLY)
-    for _ in range(1100):  # os.makedirs itself recurses per level
-        os.mkdir("d", dir_fd=here)
-        inner = os.open("d", os.O_RDONLY, dir_fd=here)
+    try:
+        here = os.open(deep, os.O_RDONLY)
+        for _ in range(1100):  # os.makedirs itself recurses per level
+            os.mkdir("d", dir_fd=here)
+            inner = os.open("d", os.O_RDONLY, dir_fd=here)
+            os.close(here)
+            here = inner
+        fd = os.open("bot.py", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=here)
+        os.write(fd, f'BINANCE_API_SECRET = "{fake("{alnum:64}")}"\n'.encode())
+        os.close(fd)
         os.close(here)
-        here = inner
-    fd = os.open("bot.py", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=here)
-    os.write(fd, f'BINANCE_API_SECRET = "{fake("{alnum:64}")}"\n'.encode())
-    os.close(fd)
-    os.close(here)
-    env = dict(os.environ, GIT_CEILING_DIRECTORIES=str(tmp_path))
-    result = ckg("scan", "--format", "json", str(deep), cwd=tmp_path, env=env)
+        env = dict(os.environ, GIT_CEILING_DIRECTORIES=str(tmp_path))
+        result = ckg("scan", "--format", "json", str(deep), cwd=tmp_path, env=env)
+    finally:
+        _remove_deep(deep)  # shutil.rmtree (pytest's clean-up of old runs, shared by everyone) recurses per level
     assert result.returncode == 1 and b"Traceback" not in result.stderr and b"recursion" not in result.stderr
     [finding] = json.loads(result.stdout)["findings"]
     assert finding["file"].endswith("bot.py") and finding["file"].count("d/") == 1100
+
+
+def _remove_deep(top: Path) -> None:
+    """Remove a chain of directories named d (and files in them) without recursion, however deep."""
+    fds = [os.open(top, os.O_RDONLY)]
+    while True:
+        try:
+            fds.append(os.open("d", os.O_RDONLY, dir_fd=fds[-1]))
+        except OSError:
+            break
+    for fd in reversed(fds):
+        for name in os.listdir(fd):
+            if name != "d":
+                os.unlink(name, dir_fd=fd)
+        if fd is not fds[0]:
+            os.close(fd)
+            parent = fds[fds.index(fd) - 1]
+            os.rmdir("d", dir_fd=parent)
+    os.close(fds[0])

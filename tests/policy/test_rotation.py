@@ -132,15 +132,18 @@ def test_record_keeps_other_entries_unknown_fields_and_order(tmp_path) -> None:
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
-def test_record_keeps_the_file_mode_and_a_symlink(tmp_path) -> None:
+def test_record_keeps_the_file_mode_and_never_writes_through_a_link(tmp_path) -> None:
     real = tmp_path / "real.json"
     write_log(real, {})
     real.chmod(0o640)
+    record(real, "binance-trading", "trading", NOW, NOW)
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640
+    before = real.read_bytes()
     link = tmp_path / "link.json"
     link.symlink_to(real)
-    record(link, "binance-trading", "trading", NOW, NOW)
-    assert link.is_symlink() and "binance-trading" in json.loads(real.read_text())
-    assert stat.S_IMODE(real.stat().st_mode) == 0o640
+    with pytest.raises(RecordError, match="symbolic link"):  # one write policy: links are never written through
+        record(link, "kraken-ro", "read_only", NOW, NOW)
+    assert link.is_symlink() and real.read_bytes() == before
 
 
 def test_a_failed_write_leaves_the_old_file_whole_and_no_temp_file(tmp_path, monkeypatch) -> None:

@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import re
-import shlex
 import stat
 import sys
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import Any, Iterator, Optional, Sequence
 from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError
 from crypto_key_guard.engine.findings import redact
 from crypto_key_guard.sources.files import git_toplevel, printable
+from crypto_key_guard.util.display import shell_quote
 from crypto_key_guard.engine.validators import is_low_diversity, shannon_entropy
 
 PROG = "crypto-key-guard rotation"
@@ -311,16 +311,33 @@ def parse_document(raw: bytes, shown: str, label=repr) -> tuple[Any, Optional[st
     if not text.strip():
         return {}, None
     try:
-        doc = json.loads(text, object_pairs_hook=_no_duplicates)
+        doc = json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_small_int)
     except _DuplicateKey as dup:
         return None, f"{shown}: key {label(dup.args[0])} appears twice"
+    except _HugeNumber as big:
+        return None, f"{shown}: a number with {big.args[0]} digits; a rotation log holds names, levels and dates"
     except json.JSONDecodeError as exc:
         return None, f"{shown}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
     except RecursionError:
         return None, f"{shown}: not valid JSON (nested too deeply)"
     if not isinstance(doc, dict):
         return None, f"{shown}: expected an object of key names, found {_json_type(doc)}"
+    for _, string in _strings(doc):
+        if any("\ud800" <= ch <= "\udfff" for ch in string):
+            return None, (f"{shown}: a key name or value holds a lone surrogate escape (like \\ud800), which is no "
+                          "character; fix it by hand")
     return doc, None
+
+
+class _HugeNumber(Exception):
+    pass
+
+
+def _small_int(text: str) -> int:
+    # Python refuses to convert integers of more than 4300 digits (a ValueError deep inside json); no date needs 20
+    if len(text) > 20:
+        raise _HugeNumber(len(text))
+    return int(text)
 
 
 def validate(doc: dict, shown: str, now: datetime, label=repr) -> tuple[list[Entry], list[str]]:
@@ -367,9 +384,11 @@ def validate(doc: dict, shown: str, now: datetime, label=repr) -> tuple[list[Ent
 
 def check_file(path: Path, now: datetime, secrets: Optional[SecretCheck] = None) -> Optional[Checked]:
     """Read and judge a record file; None when it does not exist."""
+    from crypto_key_guard.util.fs import read_regular_file
+
     shown = display(path)
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path)
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -394,15 +413,15 @@ def _umask() -> int:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace the log all at once (temp file in the same directory, fsync, os.replace): a crash or a full disk
-    leaves the old file whole. The file keeps its mode; a symlink keeps pointing at it."""
+    leaves the old file whole. The file keeps its mode. Under the one write policy (util.fs): never through a
+    link, never over a read-only file, and inside a repository never outside it or into .git/."""
     from crypto_key_guard.util.fs import atomic_write
 
-    target = os.path.realpath(path)
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
+        mode = stat.S_IMODE(os.lstat(path).st_mode)
     except FileNotFoundError:
         mode = 0o666 & ~_umask()
-    atomic_write(target, data, mode)
+    atomic_write(path, data, mode, root=git_toplevel(os.path.dirname(os.path.abspath(path))))
 
 
 def record(path: Path, name: str, level: str, when: datetime, now: datetime,
@@ -423,8 +442,25 @@ def record(path: Path, name: str, level: str, when: datetime, now: datetime,
         raise RecordError(f"refusing to record {redact(name)!r}: the name looks like key material ({why}); the "
                           "rotation log holds key names, permission levels and dates only — use a descriptive "
                           "name such as 'binance-trading-bot'")
+    from crypto_key_guard.util.fs import check_writable, locked
+
+    try:  # before taking the lock: a link or a read-only log is refused whatever the others do
+        check_writable(path)
+    except OSError as exc:
+        raise RecordError(f"{shown}: {exc.strerror}") from None
     try:
-        raw: Optional[bytes] = path.read_bytes()
+        with locked(path):  # concurrent records each read the log as the last one left it
+            _record_locked(path, shown, name, level, when, now, secrets)
+    except OSError as exc:
+        raise RecordError(f"{shown}: cannot lock the log ({exc.strerror or exc})") from None
+
+
+def _record_locked(path: Path, shown: str, name: str, level: str, when: datetime, now: datetime,
+                   secrets: SecretCheck) -> None:
+    from crypto_key_guard.util.fs import read_regular_file
+
+    try:
+        raw: Optional[bytes] = read_regular_file(path)
     except FileNotFoundError:
         raw = None
     except OSError as exc:
@@ -460,7 +496,7 @@ def record_command(name: str, level: str, file_arg: Optional[str] = None) -> str
     cmd = ["crypto-key-guard", "rotation", "record", name, "--permission", level]
     if file_arg:
         cmd += ["--file", file_arg]
-    return " ".join(shlex.quote(part) for part in cmd)
+    return " ".join(shell_quote(part) for part in cmd)
 
 
 def describe(s: KeyStatus) -> str:

@@ -22,3 +22,31 @@ def unicode_safe(value):
     if isinstance(value, (list, tuple)):
         return [unicode_safe(v) for v in value]
     return value
+
+
+_SHELL_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./-_")
+
+
+def shell_quote(arg: str) -> str:
+    """One argument of a command a user may paste into a shell: the same argument back, on one line, with no raw
+    control character (a newline or an ANSI escape in a name would run or repaint something else).
+
+    Printable text is single-quoted (shlex.quote); anything else uses $'...' with escapes (bash, zsh, ksh)."""
+    if arg and all(ch in _SHELL_SAFE for ch in arg):
+        return arg
+    if arg.isprintable():
+        return "'" + arg.replace("'", "'\"'\"'") + "'"
+    out = []
+    for ch in arg:
+        code = ord(ch)
+        if ch in "\\'":
+            out.append("\\" + ch)
+        elif 0xDC80 <= code <= 0xDCFF:  # a file name's byte that is not UTF-8 (surrogateescape)
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif ch.isprintable():
+            out.append(ch)
+        elif code < 0x100:
+            out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(ch, f"\\x{code:02x}"))
+        else:
+            out.append(f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "$'" + "".join(out) + "'"

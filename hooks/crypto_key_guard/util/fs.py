@@ -98,3 +98,57 @@ def read_regular_file(path: str | os.PathLike, limit: int = MAX_CONFIG_BYTES) ->
     finally:
         if fd >= 0:
             os.close(fd)
+
+
+class locked:
+    """An exclusive lock around a read-modify-write of `path` (with statement), across processes.
+
+    POSIX: flock on the file's directory (the file itself is replaced by each write, so its inode cannot carry
+    the lock, and a lock file beside it would show up in `git status`). Windows: msvcrt.locking on a lock file in
+    the temporary directory named after the path."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = os.path.abspath(os.fspath(path))
+        self.fd = -1
+
+    def __enter__(self) -> "locked":
+        try:
+            import fcntl
+        except ImportError:  # Windows
+            self._lock_windows()
+            return self
+        self.fd = os.open(os.path.dirname(self.path) or ".", os.O_RDONLY)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        return self
+
+    def _lock_windows(self) -> None:
+        import hashlib
+        import msvcrt  # type: ignore[import-not-found]
+        import tempfile
+        import time
+
+        name = hashlib.sha256(os.path.normcase(self.path).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        self.fd = os.open(os.path.join(tempfile.gettempdir(), f"crypto-key-guard-{name}.lock"),
+                          os.O_RDWR | os.O_CREAT, 0o600)
+        while True:
+            try:
+                msvcrt.locking(self.fd, msvcrt.LK_LOCK, 1)  # itself retries for ~10 s
+                return
+            except OSError:
+                time.sleep(0.05)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd >= 0:
+            try:
+                import fcntl
+
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
+            except ImportError:
+                import msvcrt  # type: ignore[import-not-found]
+
+                try:
+                    msvcrt.locking(self.fd, msvcrt.LK_UNLCK, 1)
+                except OSError:
+                    pass
+            os.close(self.fd)
+            self.fd = -1
