@@ -183,6 +183,22 @@ def test_audit_report_on_a_baseline_with_our_findings(scanned, capsys, monkeypat
     assert {(f, line, t) for f, line, t in results(doc) if t.endswith(OURS)} <= located
 
 
+def test_audit_report_prints_no_secret(scanned) -> None:
+    """detect-secrets puts each raw secret in the report ('secrets' and the quoted lines); ours is redacted
+    (issue 17, item 3). Through the `crypto-key-guard detect-secrets` process."""
+    repo, doc = scanned
+    (repo / ".secrets.baseline").write_text(json.dumps(doc, indent=2) + "\n")
+    cli = Path(sys.executable).parent / "crypto-key-guard"
+    out = subprocess.run([str(cli), "detect-secrets", "audit", "--report", ".secrets.baseline"], cwd=repo,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)["results"]
+    assert report and all("\u2026" in r["secrets"] for r in report)
+    raw_values = {v for name in ("binance.py", "ccxt_line.py", "uuid_secret.yaml")
+                  for v in __import__("re").findall(r"[A-Za-z0-9-]{24,}", (repo / name).read_text())}
+    assert raw_values and not any(v in out.stdout for v in raw_values)
+
+
 def test_audit_with_a_missing_plugin_file_is_an_error(git_repo, capsys, monkeypatch) -> None:
     from crypto_key_guard.commands.detect_secrets import main as ds_cli
 

@@ -4,7 +4,8 @@ detect-secrets 1.5 builds its table of plugin classes before it reads a baseline
 `detect-secrets audit` on a baseline that lists any custom plugin (ours included) stops with a TypeError
 (Yelp/detect-secrets#611), and a baseline naming a plugin file that does not exist makes `scan --baseline`
 log "Unable to load plugins!" and carry on with no plugin. This runs detect-secrets' `main` unchanged except
-that loading a baseline rebuilds the table at once: audit works, and a missing plugin file is exit 2.
+that loading a baseline rebuilds the table at once: audit works, and a missing plugin file is exit 2. The
+`audit --report` document is redacted like everything else we print.
 
     crypto-key-guard detect-secrets audit --report .secrets.baseline
 """
@@ -47,7 +48,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise _PluginLoadError(f"{type(exc).__name__}: {exc}") from None
         return settings
 
+    from detect_secrets.audit import report
+
+    original_report = report.generate_report
+
+    def redacted_report(*a: Any, **kw: Any) -> Any:
+        return redact_report(original_report(*a, **kw))
+
     baseline.configure_settings_from_baseline = configure_and_load  # type: ignore[assignment]
+    report.generate_report = redacted_report  # type: ignore[assignment]
     try:
         return int(ds_main.main(args) or 0)
     except _PluginLoadError as exc:
@@ -55,7 +64,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     finally:
         baseline.configure_settings_from_baseline = original  # type: ignore[assignment]
+        report.generate_report = original_report  # type: ignore[assignment]
 
+
+def redact_report(doc: Any) -> Any:
+    """`audit --report` as detect-secrets makes it, with each secret redacted in its own field and wherever it
+    appears in the quoted lines (detect-secrets prints them whole; a report is pasted into tickets and CI logs)."""
+    from crypto_key_guard.engine.findings import redact
+    from crypto_key_guard.integrations.detect_secrets.bridge import _UUID, normalise
+
+    results = [r for r in doc.get("results", []) if isinstance(r, dict)] if isinstance(doc, dict) else []
+    raws = sorted({r["secrets"] for r in results if isinstance(r.get("secrets"), str) and r["secrets"]},
+                  key=len, reverse=True)  # a line may hold several secrets (key and secret of one client)
+    known = set(raws)
+    for result in results:
+        if isinstance(result.get("secrets"), str) and result["secrets"]:
+            result["secrets"] = redact(result["secrets"])
+        lines = result.get("lines")
+        if isinstance(lines, dict):
+            for n, line in lines.items():
+                if isinstance(line, str):
+                    for raw in raws:
+                        line = line.replace(raw, redact(raw))
+                    # a UUID is reported without its hyphens (bridge.normalise) but quoted as written
+                    line = _UUID.sub(lambda m: redact(m.group(0)) if normalise(m.group(0)) in known else m.group(0),
+                                     line)
+                    lines[n] = line
+    return doc
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -9,12 +9,13 @@ ELLIPSIS = "\u2026"
 def redact(secret: str) -> str:
     """Show at most min(4, len // 5) characters at each end; multi-line secrets show only their first word."""
     stripped = secret.strip()
-    if "\n" in stripped or "\\n" in stripped or " " in stripped:
+    if "\n" in stripped or "\\n" in stripped or " " in stripped or _is_word_list(stripped):
         # PEM blocks and mnemonics: the header or first word only, and how many words there were.
         if stripped.startswith("-----BEGIN"):
             header = stripped.split("-----")[1] if stripped.count("-----") >= 2 else "BEGIN"
             return f"-----{header}-----{ELLIPSIS}"
-        words = stripped.replace("\\n", " ").split()
+        # words are runs of letters: list numbers ('1.'), bullets, quotes and commas are not words
+        words = _words(stripped.replace("\\n", " ")) or stripped.replace("\\n", " ").split()
         first = words[0] if words else ""
         keep = min(len(first), 4, len(stripped) // 5)
         return f"{first[:keep]}{ELLIPSIS}({len(words)} words)"
@@ -35,6 +36,18 @@ def _sha256():
         except ImportError:  # another interpreter
             from hashlib import sha256
     return sha256
+
+
+def _words(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"[^\W\d_]+", text)
+
+
+def _is_word_list(text: str) -> bool:
+    """'abandon,ability,able,...': a phrase joined by commas, no spaces."""
+    parts = text.split(",")
+    return len(parts) >= 3 and all(p.isalpha() for p in parts)
 
 
 def sha256_hex(data: bytes) -> str:
