@@ -48,13 +48,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                                            "(the usage error code)"))
     try:
         start = args.paths[0] if len(args.paths) == 1 else "."
+        history = bool(args.history or args.since or args.rev_range)
+        if history and _bare_repository(start):
+            return _history_of_bare(args, start)
         session = prepare(args, start)
         args.session = session  # the history scan applies the same filters
         scanner = session.scanner
         from crypto_key_guard.integrations.verify import start as start_verify
 
         args.verifier = start_verify(args)  # --verify: None unless asked
-        if args.history or args.since or args.rev_range:
+        if history:
             return run_history(args, scanner)
         result = session.filter(scan_paths(args, session))
     except (UsageError, RuntimeError) as exc:
@@ -76,6 +79,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     if result.findings:
         return args.exit_code if args.verifier is None else args.verifier.exit_code(result.findings, args.exit_code)
     return EXIT_USAGE if result.errors else EXIT_CLEAN
+
+
+def _bare_repository(start: str) -> bool:
+    import subprocess
+
+    out = subprocess.run(["git", "rev-parse", "--is-bare-repository"], cwd=start if os.path.isdir(start) else ".",
+                         capture_output=True, check=False)
+    return out.returncode == 0 and out.stdout.strip() == b"true"
+
+
+def _history_of_bare(args: argparse.Namespace, start: str) -> int:
+    """A bare repository (a mirror, a server) has no work tree to read the configuration and ignore file from:
+    they are read as committed in HEAD, as pre-receive reads them from a pushed tip."""
+    import subprocess
+    import tempfile
+
+    from crypto_key_guard.commands.pre_receive import _git_dir, _session_as_committed
+
+    git_dir = _git_dir(start if os.path.isdir(start) else ".")
+    has_head = subprocess.run(["git", "rev-parse", "--verify", "-q", "HEAD^{commit}"], cwd=git_dir,
+                              capture_output=True).returncode == 0
+    with tempfile.TemporaryDirectory(prefix="ckg-bare-") as tmp:
+        args.session = _session_as_committed(args, git_dir, "HEAD", tmp) if has_head else prepare(args, start)
+        return run_history(args, args.session.scanner)
 
 
 def scan_paths(args: argparse.Namespace, session):

@@ -42,6 +42,9 @@ def _file_item(display: str, real: str, st: Optional[os.stat_result] = None) -> 
     if stat.S_ISLNK(st.st_mode):
         return Item(display, None, "symlink (not followed)")
     if stat.S_ISDIR(st.st_mode):
+        if os.path.lexists(os.path.join(real, ".git")):
+            return Item(display, None, "a git submodule, scanned on its own: run `crypto-key-guard scan` inside it, "
+                                       "or `git submodule foreach crypto-key-guard scan` for all of them")
         return Item(display, None, "is a directory")
     if not stat.S_ISREG(st.st_mode):
         return Item(display, None, "not a regular file")
@@ -94,16 +97,29 @@ def tree_files(root: str) -> Iterator[Item]:
         listing = git_output(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."], cwd=root)
         names = sorted({n.decode("utf-8", "surrogateescape") for n in listing.split(b"\0") if n})
         prefix = os.path.join(root, "")
+        sparse: Optional[set[str]] = None
         for name in names:
             item = _file_item(name, prefix + name)
-            if item.error and item.skip == "no such file":  # tracked, deleted in the work tree, not staged yet
-                item = Item(name, None, "deleted in the work tree (not scanned)")
+            if item.error and item.skip == "no such file":  # tracked, not in the work tree
+                if sparse is None:
+                    sparse = _skip_worktree(root)
+                if name in sparse:
+                    item = Item(name, None, "outside the sparse checkout (not in the work tree, not scanned; "
+                                            "`crypto-key-guard scan --history` reads committed files)")
+                else:  # deleted in the work tree, not staged yet
+                    item = Item(name, None, "deleted in the work tree (not scanned)")
             yield item
         return
     if root_path.is_file() or root_path.is_symlink():
         yield _file_item(root_path.name, str(root_path))
         return
     yield from _walk(root, "")
+
+
+def _skip_worktree(root: str) -> set[str]:
+    """Tracked files with git's skip-worktree bit (a sparse checkout leaves them out of the work tree)."""
+    listing = git_output(["ls-files", "-t", "-z", "--cached", "--", "."], cwd=root)
+    return {rec[2:].decode("utf-8", "surrogateescape") for rec in listing.split(b"\0") if rec[:2] == b"S "}
 
 
 def _walk(top: str, rel: str) -> Iterator[Item]:
