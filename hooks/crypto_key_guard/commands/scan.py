@@ -127,13 +127,13 @@ def scan_paths(args: argparse.Namespace, session):
     for root in roots:
         if not os.path.lexists(root):
             raise UsageError(f"{root}: no such file or directory")
-        items = (i for i in tree_files(root) if not session.excluded(i.path))
+        # every name as the user would open it from here (`scan one/file.py` reports one/file.py, in text, JSON
+        # and SARIF alike), so excludes, notes, reports and --verify all see the same path
+        items = (i for i in (_under(i, root) for i in tree_files(root)) if not session.excluded(i.path))
         if verifier:
-            items = verifier.record(items, (lambda p, r=root: _prefixed_path(p, r)) if len(roots) > 1 else None)
+            items = verifier.record(items)
         result = scan_items(scanner, items, jobs=getattr(args, "jobs", 0) or None,
                             log=verbose_log(args, "crypto-key-guard"))
-        if len(roots) > 1:
-            result.findings = [_prefixed(f, root) for f in result.findings]
         if merged is None:
             merged = result
         else:
@@ -200,15 +200,13 @@ def _stdin_item():
     return Item(STDIN, lambda: io.BytesIO(sys.stdin.buffer.read()))
 
 
-def _prefixed(finding, root: str):
-    """With several roots, name files by root too (a root that is a file already is the name)."""
-    return finding._replace(file=_prefixed_path(finding.file, root))
-
-
-def _prefixed_path(path: str, root: str) -> str:
+def _under(item, root: str):
+    """An item named by the root it was found under: the root itself for a file, root/name in a directory."""
+    if root in (".", "", "./"):
+        return item
     if os.path.isfile(root) or os.path.islink(root):
-        return os.path.normpath(root)
-    return os.path.normpath(os.path.join(root, path))
+        return item._replace(path=os.path.normpath(root))
+    return item._replace(path=os.path.normpath(os.path.join(root, item.path)))
 
 
 if __name__ == "__main__":

@@ -106,14 +106,10 @@ def _holds_git_dir(path: Path) -> str | None:
 
 def finding_base(args: Any, start: str | os.PathLike = ".") -> Path:
     """The directory a command's finding paths are relative to: the repository root for --staged and
-    --history, the one directory (or a file's directory) given to `scan`, else the current directory."""
+    --history, else the current directory (`scan` names files as the user would open them from there)."""
     if any(getattr(args, name, None) for name in ("staged", "history", "since", "rev_range")):
         return project_root(start)
-    paths = getattr(args, "paths", None) or []
-    if len(paths) == 1:
-        p = Path(paths[0])
-        return (p if p.is_dir() and not p.is_symlink() else p.parent).resolve()
-    return Path.cwd()
+    return Path.cwd()  # `scan` names files as given from here (one/file.py), whatever the roots
 
 
 def root_relative(file: str, base: Path, root: Path) -> str:
