@@ -67,8 +67,9 @@ def is_low_diversity(value: str) -> bool:
         return False
     if len(set(compact)) <= 3:
         return True
-    for unit in range(1, 9):  # a short unit repeated
-        if len(compact) >= unit * 3 and compact == (compact[:unit] * (len(compact) // unit + 1))[: len(compact)]:
+    for unit in range(1, 9):  # a short unit repeated (the first character recurs one unit on, or it is not)
+        if len(compact) >= unit * 3 and compact[unit] == compact[0] and \
+                compact == (compact[:unit] * (len(compact) // unit + 1))[: len(compact)]:
             return True
     codes = compact.encode("ascii") if compact.isascii() else [ord(ch) for ch in compact]
     runs = sum(1 for a, b in zip(codes, codes[1:]) if b - a == 1)

@@ -1,11 +1,10 @@
 """Findings as one JSON document: findings (redacted), stats and notes."""
 from __future__ import annotations
 
-import json
 from typing import Sequence, TextIO
 
 from crypto_key_guard.engine.findings import Finding
-from crypto_key_guard.util.display import unicode_safe
+from crypto_key_guard.util.display import json_text
 
 
 def write_json(findings: Sequence[Finding], stats: dict, out: TextIO, notes: Sequence[str] = ()) -> None:
@@ -15,5 +14,4 @@ def write_json(findings: Sequence[Finding], stats: dict, out: TextIO, notes: Seq
         "stats": stats,
         "notes": list(notes),
     }
-    json.dump(unicode_safe(doc), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    out.write(json_text(doc) + "\n")

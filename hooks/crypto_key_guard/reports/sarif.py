@@ -4,7 +4,6 @@ Validated in the tests against the published SARIF 2.1.0 schema (tests/data/sari
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
@@ -13,7 +12,7 @@ from urllib.parse import quote
 
 from crypto_key_guard import __version__
 from crypto_key_guard.engine.findings import Finding
-from crypto_key_guard.util.display import unicode_safe
+from crypto_key_guard.util.display import json_text
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
@@ -121,5 +120,4 @@ def sarif_document(findings: Sequence[Finding], session: Any = None, notes: Sequ
 
 def write_sarif(findings: Sequence[Finding], out: TextIO, session: Any = None, notes: Sequence[str] = (),
                 errors: Sequence[str] = ()) -> None:
-    json.dump(unicode_safe(sarif_document(findings, session, notes, errors)), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    out.write(json_text(sarif_document(findings, session, notes, errors)) + "\n")

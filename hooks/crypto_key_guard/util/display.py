@@ -50,3 +50,16 @@ def shell_quote(arg: str) -> str:
         else:
             out.append(f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
     return "$'" + "".join(out) + "'"
+
+
+def json_text(doc, indent: int = 2) -> str:
+    """A JSON document as text that encodes as UTF-8 (see unicode_safe), made in one piece: the common case pays
+    one encode check, not a walk of the document."""
+    import json
+
+    text = json.dumps(doc, indent=indent, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a file name with bytes that are not UTF-8
+        text = json.dumps(unicode_safe(doc), indent=indent, ensure_ascii=False)
+    return text
