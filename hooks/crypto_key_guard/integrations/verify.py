@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
-from crypto_key_guard.engine.findings import Finding, redact, secret_hash
+from crypto_key_guard.engine.findings import Finding, redact
 from crypto_key_guard.errors import EXIT_LIVE_KEY, EXIT_LIVE_KEY_MOVES_FUNDS
 from crypto_key_guard.integrations import exchange_client as client_api
 from crypto_key_guard.integrations.exchanges import SPECS, ExchangeSpec, KeyPermissions
@@ -153,14 +153,14 @@ def collect_pairs(scanner: Any, contents: Iterable[tuple[str, bytes]], reported:
             spec = spec_for(venue)
             found, left = pair_values(values, needs_passphrase=bool(spec and spec.needs_passphrase))
             for pair in found:
-                if any(secret_hash(m.rule, m.value) in reported for m in pair.members):
+                if any(scanner.fingerprint(m.rule, m.value) in reported for m in pair.members):
                     pairs.append(pair)
             for value in left:
                 if role_of(value) == PASSPHRASE and found:  # a passphrase the venue's check does not use
                     min(found, key=lambda p: abs(p.key.line - value.line)).members.append(value)
                     continue
                 partner = "its key" if role_of(value) == SECRET else "its secret"
-                unpaired.setdefault(secret_hash(value.rule, value.value),
+                unpaired.setdefault(scanner.fingerprint(value.rule, value.value),
                                     f"{partner} was not found next to it in the same file, so it cannot be tried")
     return pairs, unpaired
 
@@ -304,7 +304,7 @@ def verify_findings(findings: list[Finding], scanner: Any, contents: Iterable[tu
     for pair in pairs:
         result = checker.check(pair)
         for member in pair.members:
-            fp = secret_hash(member.rule, member.value)
+            fp = scanner.fingerprint(member.rule, member.value)
             if fp not in by_fingerprint or rank(result) < rank(by_fingerprint[fp]):
                 by_fingerprint[fp] = result
     out = []
