@@ -86,7 +86,8 @@ def run_ours(root: Path) -> tuple[list[dict], float, dict]:
     # git must not treat the corpus as part of an enclosing repository (bench/.cache is git-ignored there)
     env = dict(os.environ, GIT_CEILING_DIRECTORIES=str(root.parent))
     start = time.perf_counter()
-    proc = subprocess.run(_tool("crypto-key-guard", "crypto_key_guard.cli") + ["scan", str(root), "--format", "json"],
+    # "." from the corpus root: findings are named as opened from where the scan runs, i.e. relative to the root
+    proc = subprocess.run(_tool("crypto-key-guard", "crypto_key_guard.cli") + ["scan", ".", "--format", "json"],
                           capture_output=True, env=env, cwd=str(root))
     elapsed = time.perf_counter() - start
     if proc.returncode not in (0, 1):
