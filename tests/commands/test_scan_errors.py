@@ -36,7 +36,7 @@ def keyfile(tmp_path: Path, fake) -> Path:
 
 
 @pytest.mark.skipif(sys.platform in ("darwin", "win32"), reason="file names there must be valid Unicode")
-@pytest.mark.parametrize("fmt", ["json", "sarif"])
+@pytest.mark.parametrize("fmt", ["json", "sarif", "gitlab"])
 def test_non_utf8_file_names_give_valid_utf8_reports(tmp_path: Path, fake, fmt: str) -> None:
     tree = tmp_path / "tree"
     tree.mkdir()

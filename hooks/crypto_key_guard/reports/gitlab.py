@@ -8,12 +8,12 @@ Paths are relative to the repository root, as in SARIF, since GitLab resolves th
 from __future__ import annotations
 
 import datetime
-import json
 import subprocess
 from typing import Any, Sequence, TextIO
 
 from crypto_key_guard import __version__
 from crypto_key_guard.engine.findings import Finding
+from crypto_key_guard.util.display import json_text
 
 SCHEMA_VERSION = "15.2.1"
 SEVERITY = {"critical": "Critical", "high": "High", "medium": "Medium", "low": "Low"}
@@ -69,5 +69,5 @@ def gitlab_document(findings: Sequence[Finding], session: Any = None,
 
 
 def write_gitlab(findings: Sequence[Finding], out: TextIO, session: Any = None) -> None:
-    json.dump(gitlab_document(findings, session), out, indent=2, ensure_ascii=False)
+    out.write(json_text(gitlab_document(findings, session)))  # valid UTF-8 whatever the file names
     out.write("\n")
