@@ -83,6 +83,8 @@ def test_old_ignore_files_are_migrated(okx_repo, fake) -> None:
     result = ckg("scan", "--format", "json", "okx.py", cwd=repo)
     assert "ignore migrate" in result.stderr  # the old entry no longer matches, and the user is told why
     assert rule in {f["rule"] for f in json.loads(result.stdout)["findings"]}
+    check = ckg("ignore", "check", cwd=repo)
+    assert check.returncode == 1 and "ignore migrate" in check.stdout  # not "remove the line"
     migrated = ckg("ignore", "migrate", cwd=repo)
     assert migrated.returncode == 0 and "1 entry rewritten" in migrated.stdout and "1 matched no" in migrated.stdout
     text = (repo / IGNORE).read_text()

@@ -62,6 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail_usage(PROG, exc)
 
     if args.action == "check":
+        if session.ignore.legacy:  # every entry looks stale only because it has the old form
+            from crypto_key_guard.policy.ignorefile import legacy_message
+
+            print(legacy_message(str(ignore_path), len(session.ignore)))
+            return EXIT_FINDINGS
         stale = unused_entries(session.ignore, found)
         for entry in stale:
             print(f"{ignore_path}:{entry.line}: {entry.rule}:{entry.fingerprint[:12]}… matches no finding any more; "
