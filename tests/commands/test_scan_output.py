@@ -170,3 +170,20 @@ def test_detect_exchange_secrets_first_use_says_how_to_make_a_baseline(leak) -> 
     again = subprocess.run([str(BIN / "detect-exchange-secrets"), "--create-baseline", ".secrets.baseline"],
                            cwd=repo, capture_output=True, text=True)
     assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_a_subdirectory_scan_names_files_alike_in_every_format(leak) -> None:
+    """Run from the repository root, every format names the file the same (docs/hooks.md: text and JSON as you
+    can open it from where you ran the command, SARIF and GitLab from the repository root)."""
+    repo, _ = leak
+    paths = {}
+    for fmt in ("text", "json", "sarif", "gitlab"):
+        out = repo / f"sub.{fmt}"
+        assert cli("scan", "--format", fmt, "-o", str(out), "src", cwd=repo).returncode == 1
+        text = out.read_text(encoding="utf-8")
+        paths[fmt] = (text.split(":", 1)[0] if fmt == "text" else
+                      json.loads(text)["findings"][0]["file"] if fmt == "json" else
+                      json.loads(text)["runs"][0]["results"][0]["locations"][0]["physicalLocation"][
+                          "artifactLocation"]["uri"] if fmt == "sarif" else
+                      json.loads(text)["vulnerabilities"][0]["location"]["file"])
+    assert set(paths.values()) == {"src/bot.py"}, paths
