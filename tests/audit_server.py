@@ -54,6 +54,7 @@ PATHS = {
     "cryptocom": "/exchange/v1/private/user-balance",
     "kraken": "/0/private/Balance",
     "poloniex": "/accounts/balances",
+    "coinbaseexchange": "/accounts",
 }
 
 
@@ -469,6 +470,28 @@ class FakeExchange:
             raise Rejected(401, {"code": 401, "message": "Illegal of Sign"})
 
 
+    def _verify_coinbaseexchange(self, creds: Credentials, method: str, target: str, headers: dict,
+                                 body: bytes) -> None:
+        """CB-ACCESS-SIGN: base64 HMAC-SHA256, keyed with the base64-decoded secret, of timestamp + method +
+        request path + body; CB-ACCESS-PASSPHRASE as given at key creation."""
+        if headers.get("cb-access-key") != creds.key:
+            raise Rejected(401, {"message": "invalid api key"})
+        if headers.get("cb-access-passphrase") != creds.passphrase:
+            raise Rejected(401, {"message": "invalid passphrase"})
+        stamp = headers.get("cb-access-timestamp", "")
+        try:
+            fresh = abs(time.time() - float(stamp)) <= 30
+        except ValueError:
+            fresh = False
+        if not fresh:
+            raise Rejected(400, {"message": "request timestamp expired"})
+        prehash = stamp + method + target + body.decode()
+        expected = base64.b64encode(hmac.new(base64.b64decode(creds.secret), prehash.encode(),
+                                             hashlib.sha256).digest()).decode()
+        if not hmac.compare_digest(expected, headers.get("cb-access-sign", "")):
+            raise Rejected(401, {"message": "invalid signature"})
+
+
 def _b64_hmac(secret: str, message: str, digest) -> str:
     return base64.b64encode(hmac.new(secret.encode(), message.encode(), digest).digest()).decode()
 
@@ -597,6 +620,7 @@ CREDENTIAL_SHAPES = {
     "cryptocom": ("{alnum:22}", "{alnum:22}", None),
     "kraken": ("{base64:56}", "{base64:86}==", None),
     "poloniex": ("{upalnum:8}-{upalnum:8}-{upalnum:8}-{upalnum:8}", "{hex:128}", None),
+    "coinbaseexchange": ("{hex:32}", "{base64:86}==", "{alnum:12}"),
 }
 
 
@@ -706,6 +730,12 @@ def kraken_answer() -> dict:
     return {"error": [], "result": {"ZUSD": "171288.6158", "XXBT": "0.0000000000"}}
 
 
+def coinbaseexchange_answer() -> list:
+    return [{"id": "71452118-efc7-4cc4-8780-a5e22d4baa53", "currency": "USD", "balance": "100.00",
+             "available": "100.00", "hold": "0.00", "profile_id": "75da88c5-05bf-4f54-bc85-5c775bd68254",
+             "trading_enabled": True}]
+
+
 def poloniex_answer() -> list:
     return [{"accountId": "1234567890", "accountType": "SPOT", "balances": [
         {"currencyId": "214", "currency": "USDT", "available": "100.00", "hold": "0.00"}]}]
@@ -715,7 +745,7 @@ def poloniex_answer() -> list:
 PERMISSION_VENUES = ["binance", "okx", "bybit", "coinbase", "kucoin", "bitget", "htx", "bitfinex", "gemini",
                      "deribit"]
 IP_ONLY_VENUES = ["gate"]
-LIVENESS_VENUES = ["mexc", "bitstamp", "bitvavo", "cryptocom", "kraken", "poloniex"]
+LIVENESS_VENUES = ["mexc", "bitstamp", "bitvavo", "cryptocom", "kraken", "poloniex", "coinbaseexchange"]
 ALL_VENUES = PERMISSION_VENUES + IP_ONLY_VENUES + LIVENESS_VENUES
 
 
@@ -737,6 +767,7 @@ def venue_answer(exchange: str, creds: Credentials, scenario: str = "least") -> 
         "deribit": lambda: deribit_answer(creds.key, wallet_write=withdraw or transfer),
         "mexc": mexc_answer, "bitstamp": bitstamp_answer, "bitvavo": bitvavo_answer,
         "cryptocom": cryptocom_answer, "kraken": kraken_answer, "poloniex": poloniex_answer,
+        "coinbaseexchange": coinbaseexchange_answer,
     }
     return answers[exchange]()
 

@@ -345,22 +345,38 @@ def test_every_added_venue_end_to_end(git_repo, run, creds):
     assert_no_secret(out + err, *keys.values())
 
 
-def test_key_kinds_no_venue_can_be_asked_about_are_not_sent(git_repo, run, creds, fake):
+def test_key_kinds_no_venue_can_be_asked_about_are_not_sent(git_repo, run, creds):
     gemini = creds("gemini")
     master = "master-" + gemini.key[len("account-"):]
-    legacy_key, legacy_secret, legacy_pass = fake("{hex:32}"), fake("{base64:86}=="), fake("{alnum:12}")
-    commit(git_repo, {
-        "gemini.env": f"GEMINI_API_KEY={master}\nGEMINI_API_SECRET={gemini.secret}\n",
-        "coinbase.env": f"COINBASE_API_KEY={legacy_key}\nCOINBASE_API_SECRET={legacy_secret}\n"
-                        f"COINBASE_PASSPHRASE={legacy_pass}\n",
-    })
+    commit(git_repo, {"gemini.env": f"GEMINI_API_KEY={master}\nGEMINI_API_SECRET={gemini.secret}\n"})
     with FakeExchange("gemini", gemini, {}) as server:
         code, out, err = run(server.base, "--verify", "--format", "json", ".")
     assert code == 1 and server.seen == [], err
-    reasons = {(f["file"], f["rule"]): f["verification"]["reason"] for f in json.loads(out)["findings"]}
-    assert "master keys" in reasons["gemini.env", "gemini-api-key"]
+    reasons = {f["rule"]: f["verification"]["reason"] for f in json.loads(out)["findings"]}
+    assert "master keys" in reasons["gemini-api-key"] and "master keys" in reasons["gemini-api-secret"]
+
+
+def test_one_venue_two_kinds_of_key(git_repo, run, creds):
+    """Coinbase: a CDP key goes to Advanced Trade, an Exchange (ex-Pro) key with its passphrase to Exchange."""
+    from audit_server import venue_answer
+
+    cdp, exchange = creds("coinbase"), creds("coinbaseexchange")
+    commit(git_repo, {
+        "cdp_api_key.json": cdp_json(cdp),
+        "coinbase.env": f"COINBASE_API_KEY={exchange.key}\nCOINBASE_API_SECRET={exchange.secret}\n"
+                        f"COINBASE_PASSPHRASE={exchange.passphrase}\n",
+    })
+    venues = [Venue("coinbase", cdp, venue_answer("coinbase", cdp)),
+              Venue("coinbaseexchange", exchange, venue_answer("coinbaseexchange", exchange))]
+    with FakeExchange.serving(venues) as server:
+        code, out, err = run(server.base, "--verify", "--format", "json", ".")
+    assert code == 4 and [s.accepted for s in server.seen] == [True, True], err
+    checked = {(f["file"], f["rule"]): f["verification"] for f in json.loads(out)["findings"]}
     for rule in ("coinbase-api-key", "coinbase-api-secret", "coinbase-passphrase"):
-        assert "legacy Exchange/Pro keys" in reasons["coinbase.env", rule]
+        v = checked["coinbase.env", rule]
+        assert (v["status"], v["exchange"], v["reports"]) == ("live", "coinbaseexchange", "liveness")
+    assert checked["cdp_api_key.json", "coinbase-cdp-key-name"]["exchange"] == "coinbase"
+    assert_no_secret(out + err, cdp, exchange)
 
 
 def test_several_roots_and_workers(git_repo, run, creds):

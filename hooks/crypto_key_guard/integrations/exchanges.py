@@ -417,7 +417,8 @@ SPECS: dict[str, ExchangeSpec] = {
             'create a key without the "Transfer" permission (View and Trade only) and delete this one',
             'create a key without the "Transfer" permission (View and Trade only) and delete this one',
             "set an IP allowlist on the key",
-            aliases=("Coinbase",), checked_keys="only CDP keys are; legacy Exchange/Pro keys are not",
+            aliases=("Coinbase",),
+            checked_keys="CDP keys and Coinbase Exchange (ex-Pro) keys are; coinbase.com v2 keys are not",
             key_shape=r"organizations/[0-9a-fA-F-]{36}/apiKeys/[0-9a-fA-F-]{36}|[0-9a-fA-F]{8}-[0-9a-fA-F-]{27}",
         ),
         ExchangeSpec(
@@ -519,6 +520,16 @@ SPECS: dict[str, ExchangeSpec] = {
                       "Poloniex > Account > API Keys."),
             "Poloniex > Account > API Keys",
             'untick "Enable Withdrawals"', "", "set an IP whitelist on the key", reports="liveness",
+        ),
+        ExchangeSpec(
+            "coinbaseexchange", "Coinbase Exchange", True, "privateGetAccounts", "GET /accounts",
+            _liveness("accounts", lambda r: isinstance(r, list),
+                      "Coinbase Exchange's API does not report an API key's permissions or IP whitelist: check "
+                      "them in Coinbase Exchange > Profile > API."),
+            "Coinbase Exchange > Profile > API",
+            'create a key without the "Transfer" permission and delete this one',
+            'create a key without the "Transfer" permission and delete this one',
+            "set an IP whitelist on the key", reports="liveness", aliases=("Coinbase",), key_shape=r"[0-9a-f]{32}",
         ),
     )
 }

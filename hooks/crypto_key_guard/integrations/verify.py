@@ -140,6 +140,13 @@ def spec_for(venue: str, key: str = "") -> Optional[ExchangeSpec]:
     return None
 
 
+def _uses_passphrase(venue: str) -> bool:
+    """Whether any check for this venue signs with a passphrase (Coinbase: the Exchange keys do, CDP keys not)."""
+    wanted = venue.strip().lower()
+    return any(spec.needs_passphrase for spec in SPECS.values()
+               if wanted in {spec.id, spec.name.lower(), *(a.lower() for a in spec.aliases)})
+
+
 def collect_pairs(scanner: Any, contents: Iterable[tuple[str, bytes]], reported: set[str]
                   ) -> tuple[list[KeyPair], dict[str, str]]:
     """(pairs holding at least one reported finding, fingerprint -> why a reported value was not paired)."""
@@ -150,8 +157,7 @@ def collect_pairs(scanner: Any, contents: Iterable[tuple[str, bytes]], reported:
         for value in raw_values(scanner, content, path):
             by_venue.setdefault(value.venue, []).append(value)
         for venue, values in by_venue.items():
-            spec = spec_for(venue)
-            found, left = pair_values(values, needs_passphrase=bool(spec and spec.needs_passphrase))
+            found, left = pair_values(values, needs_passphrase=_uses_passphrase(venue))
             for pair in found:
                 if any(scanner.fingerprint(m.rule, m.value) in reported for m in pair.members):
                     pairs.append(pair)
