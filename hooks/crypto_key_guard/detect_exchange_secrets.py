@@ -81,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FINDINGS
     except SystemExit as exc:  # argparse (--help, bad options) and detect-secrets' own usage errors
         return EXIT_CLEAN if exc.code in (0, None) else EXIT_USAGE
+    except BrokenPipeError:  # the reader left while --help was printed (Python 3.10): console_main ends quietly
+        raise
     except Exception as exc:  # e.g. a `-p` plugin file that does not import
         return _error(f"cannot load the configuration: {_one_line(exc)}")
 
