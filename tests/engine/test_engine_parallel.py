@@ -152,7 +152,9 @@ def test_built_rules_cache_gives_the_same_rules(tmp_path: Path, monkeypatch) -> 
     stored = list((tmp_path / "cache").glob("rules-*.marshal"))
     assert len(stored) == 1
     cached = rules.load_rules()                              # hit
-    assert isinstance(cached.rules[0].regex, rules.LazyRegex) and cached.rules[0].group == -1
+    first = cached.rules[0]
+    assert isinstance(first.regex if first.value is None else first.value, rules.LazyRegex) and first.group == -1
+    assert cached.not_credential == fresh.not_credential
     assert _plain(cached) == _plain(fresh)
     assert cached.files == fresh.files and cached.public_test_keys == fresh.public_test_keys
     assert [p.search(b"your_api_key_here") is not None for p in cached.placeholders] == \

@@ -26,7 +26,8 @@ from crypto_key_guard.engine.findings import Fingerprinter
 from crypto_key_guard.engine.rules import Rule, default_rules
 
 RULESET = default_rules()
-UNKEYED = [r.id for r in RULESET.rules if not r.keywords]
+UNKEYED = [r.id for r in RULESET.rules if not r.keywords and r.value is None]  # pattern rules: one combined gate
+UNKEYED_NAMES = [r.id for r in RULESET.rules if not r.keywords and r.value is not None]  # around their value shape
 EXAMPLES = [(rule.id, i, template) for rule in RULESET.rules for i, template in enumerate(rule.examples["match"])]
 
 
@@ -200,8 +201,8 @@ def _within_reach(case: str, rng: random.Random) -> tuple[str, str]:
         name = 'api_key = "'
         return "kraken-api-key", head + pad(300 - len(head) + 2 - len(name)) + name + expand('{base64:56}"', rng)
     if case == "context-after-at-window-edge":  # 'kraken' ending exactly context_after_window (300) after the
-        value = expand("{base64:56}", rng)      # value, whose name is 400 blank lines before it
-        return "kraken-api-key", 'api_key =' + "\n" * 400 + '"' + value + '"' + pad(300 - 1 - len("kraken")) + "kraken"
+        value = expand("{base64:56}", rng)      # value (a names rule reads its entry from around the keyword)
+        return "kraken-api-key", 'api_key = "' + value + '"' + pad(300 - 1 - len("kraken")) + "kraken"
     if case == "hardhat-accounts-far":  # the array's name 3970 bytes before the key (context_window 4000)
         filler = ",\n".join(f'    "0x{i:040x}"' for i in range(79))
         text = f"accounts: [\n{filler},\n    \"{expand('{eth_key:0x}', rng)}\",\n]"
@@ -243,16 +244,16 @@ def test_pair_far_from_any_keyword(exchange: str) -> None:
     assert {r for r, *_ in found} >= {f"{exchange}-api-key", f"{exchange}-api-secret"}
 
 
-def test_htx_pair_needs_a_keyword_within_reach() -> None:
-    """Documented limit: an HTX pair is recognised by the two values' shape alone (its context), so with no HTX
-    name and no 'secret' within reach the rule does not run there; a whole-file scan ran it whenever 'secret'
-    was anywhere in the file. The access key is still reported, by the generic rule."""
+def test_htx_pair_far_from_any_keyword() -> None:
+    """An HTX pair is recognised by the two values' shape alone (pairing). The regex engine missed it with no HTX
+    name and no 'secret' within reach (a documented limit); the entries are extracted around their own names
+    (access_key is a credential keyword), and every active rule, HTX's included, is applied to them."""
     rng = random.Random("htx")
     pair = expand('access_key = "{alnum:8}-{alnum:8}-{alnum:8}-{alnum:5}"\ntoken = "{alnum:8}-{alnum:8}-{alnum:8}-'
                   '{alnum:5}"', rng)
     far = ("# secret\n" + "\n".join(quiet_lines(rng, 3_000)) + "\n" + pair + "\n").encode()
     assert {r for r, *_ in keyed(whole_file_scanner().scan_bytes(far))} == {"htx-api-credential"}
-    assert {r for r, *_ in keyed(Scanner(RULESET).scan_bytes(far))} == {"generic-credential-assignment"}
+    assert {r for r, *_ in keyed(Scanner(RULESET).scan_bytes(far))} == {"htx-api-credential"}
     near = ("# secret\n" + pair + "\n").encode()
     assert {r for r, *_ in keyed(Scanner(RULESET).scan_bytes(near))} == {"htx-api-credential"}
 
@@ -266,15 +267,23 @@ def _beyond_span(case: str, rng: random.Random) -> str:
     return "api_secret:" + " " * 700 + expand("{alnum:40}", rng)
 
 
-@pytest.mark.parametrize("case", ["pem-35k", "jwt-5k", "yaml-blanks"])
+@pytest.mark.parametrize("case", ["pem-35k", "yaml-blanks"])
 def test_match_longer_than_the_span_is_not_found(case: str) -> None:
-    """Documented limit (README, Adding a pattern): text a match covers beyond its rule's span (a PEM block of
-    more than ~32 KiB, a Moralis token of more than ~4 KiB, 700 blanks between a name and its value) is out of
-    the regions; a whole-file scan would find it."""
+    """Documented limit (README, Adding a pattern): text a pattern rule's match covers beyond its span (a PEM
+    block of more than ~32 KiB), or 700 blanks between a name and its value, is out of the regions; a whole-file
+    scan would find it."""
     rng = random.Random(case)
     data = "\n".join(quiet_lines(rng, 40_000) + [_beyond_span(case, rng)] + quiet_lines(rng, 40_000)).encode()
     assert whole_file_scanner().scan_bytes(data)
     assert not Scanner(RULESET).scan_bytes(data)
+
+
+def test_a_names_rule_reads_its_value_past_the_region() -> None:
+    """A names rule's entry is found where its name is; the value is read whole however long (a 5 KiB Moralis
+    token, beyond any span: the regex engine missed it)."""
+    rng = random.Random("jwt-5k")
+    data = "\n".join(quiet_lines(rng, 40_000) + [_beyond_span("jwt-5k", rng)] + quiet_lines(rng, 40_000)).encode()
+    assert "moralis-api-key" in {r for r, *_ in assert_same_findings(data)}
 
 
 def test_a_long_moralis_token_within_its_span() -> None:
@@ -386,6 +395,8 @@ def test_filler_has_no_keywordless_match() -> None:
     data = QUIET.encode()
     for rid in UNKEYED:
         assert RULESET.by_id(rid).regex.search(data) is None, rid
+    for rid in UNKEYED_NAMES:
+        assert RULESET.by_id(rid).value.search(data) is None, rid
 
 
 def _late_unkeyed_document(rng: random.Random) -> tuple[bytes, dict[str, str]]:
@@ -424,7 +435,7 @@ def test_keywordless_rules_found_late_in_a_big_file() -> None:
         assert any(Fingerprinter()(rule, value) == fp for rule, *_, fp in found), rid
     # the keyword-less rules start at their first match, all of them after the quiet megabytes
     starts = Scanner(RULESET)._active()._unkeyed_starts(data)
-    assert {rid.split("#")[0] for rid in planted} <= set(starts) <= set(UNKEYED)
+    assert {rid.split("#")[0] for rid in planted} - set(UNKEYED_NAMES) <= set(starts) <= set(UNKEYED)
     assert min(starts.values()) >= len(QUIET)
 
 
@@ -508,13 +519,15 @@ def test_shipped_rules_fast_path_equals_public_api() -> None:
     index = Scanner(RULESET)._active()
     total = 0
     for rule, regions in index.plan(data):
+        if rule.regex is None:  # a names rule: no regex runs on the regions, its entries are extracted there
+            continue
         regions = regions or [(0, len(data))]
         compiled = rule.regex.compiled()
         group = rule.regex.secret_group
         fast = _spans(rule.regex, data, regions, group, False)
         assert fast == _spans(PublicOnly(compiled), data, regions, group, False), rule.id
         total += len(fast)
-    assert total > len(snippets)
+    assert total > len([1 for rid, _, _ in EXAMPLES if RULESET.by_id(rid).regex is not None])  # pattern rules
 
 
 # -- 6. binary files are sniffed, never read --------------------------------------------------------------------

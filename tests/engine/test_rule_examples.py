@@ -18,7 +18,8 @@ CASES = [
 
 def scanner_for(rule_id: str) -> Scanner:
     rule = RULESET.by_id(rule_id)
-    return Scanner(RuleSet([rule], RULESET.placeholders, RULESET.files, RULESET.public_test_keys))
+    return Scanner(RuleSet([rule], RULESET.placeholders, RULESET.files, RULESET.public_test_keys,
+                           RULESET.not_credential, RULESET.venue_words))
 
 
 def test_every_rule_has_examples() -> None:
@@ -42,8 +43,11 @@ def test_rule_example(rule_id: str, kind: str, index: int, template: str) -> Non
 def test_every_shipped_regex_compiles() -> None:
     """Shipped rules compile lazily (on first use): prove here that each of their regexes compiles."""
     for rule in RULESET.rules:
-        for regex in (rule.regex, rule.context, rule.context_after, *rule.placeholders, *rule.allow):
+        for regex in (rule.regex, rule.value, rule.context, rule.context_after, *rule.placeholders, *rule.allow):
             if regex is not None and hasattr(regex, "compiled"):
                 regex.compiled()
+        if rule.value is not None:  # a names rule: its value shape is matched whole, it has no capture group
+            assert rule.regex is None and (rule.credential or rule.callees), rule.id
+            continue
         group = rule.group if rule.group >= 0 else rule.regex.secret_group
         assert group >= 1, rule.id

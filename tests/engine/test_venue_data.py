@@ -196,7 +196,8 @@ def test_formats_agree_with_the_hand_written_exchange_rules(venues):
     uuid = exchanges["fragments"]["xuuid"].replace("0-9a-fA-F", "0-9a-f")
     bodies: dict[str, str] = {}
     for rule in exchanges["rules"]:
-        bodies[rule["family"]] = bodies.get(rule["family"], "") + rule["regex"].replace("{{xuuid}}", uuid) + "\n"
+        shape = rule.get("value") or rule.get("pattern") or rule["regex"]  # names rules give the value's shape
+        bodies[rule["family"]] = bodies.get(rule["family"], "") + shape.replace("{{xuuid}}", uuid) + "\n"
     checked = 0
     for venue in venues:
         if venue.get("family") not in bodies:

@@ -21,15 +21,21 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing costs a hook ~5 ms per commit
     from typing import Any, Callable, Iterable, Sequence
 
-RULE_KEYS_REQUIRED = {"id", "description", "regex"}
+RULE_KEYS_REQUIRED = {"id", "description"}
+# a rule is one of two kinds: `names:` + `value:` (recognised on extracted entries) or `pattern:` (an
+# unstructured secret's own regex; `regex:` is the same key under its earlier name, so older rule files load)
+RULE_KINDS = (("names", "value"), ("pattern",), ("regex",))
 RULE_KEYS_OPTIONAL = {
     "keywords", "min_entropy", "placeholders", "allow", "validators", "severity", "confidence", "kind",
     "exchange", "context", "context_window", "ref", "remediation", "examples", "family", "entropy_only",
-    "use_placeholders", "context_after", "context_after_window", "span",
+    "use_placeholders", "context_after", "context_after_window", "span", "regex", "pattern", "names", "value",
 }
+NAMES_KEYS = {"venue", "credential", "callees", "layouts", "pair", "strict", "ends_name"}
+LAYOUTS = ("quoted", "env", "ini", "yaml", "cli", "xml", "csv", "url", "list", "call", "code")
 # the longest text a match spans (name, separators, value): a rule's regions reach this far from a keyword
 DEFAULT_SPAN = 512
-FILE_KEYS = {"version", "rules", "fragments", "placeholders", "description", "public_test_keys"}
+FILE_KEYS = {"version", "rules", "fragments", "placeholders", "description", "public_test_keys", "credential_words",
+             "not_credential_words"}
 SEVERITIES = ("low", "medium", "high", "critical")
 CONFIDENCES = ("low", "medium", "high")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -394,15 +400,37 @@ class Rule:
     entropy_only: bool = False      # matched on shape alone: suppressed in minified code
     use_placeholders: bool = True   # apply the shared placeholder list (off for e.g. mnemonics: real words)
     span: int = DEFAULT_SPAN        # the regex runs only within this many bytes (plus context windows) of a keyword
+    # a `names:` rule (regex is None): the whole value's shape, and the squashed words that tie an entry to it
+    value: Any = None               # RE2, matched against the whole value (fullmatch)
+    venue: frozenset = frozenset()  # words naming the venue (own name, enclosing names; else context or pair)
+    credential: frozenset = frozenset()  # words the entry's name must hold (key, secret, apikey, passphrase ...)
+    callees: frozenset = frozenset()     # words that, ending a callee's name, make its literal arguments entries
+    layouts: tuple[str, ...] = ()   # entry layouts accepted (empty: all)
+    pair: tuple = ()                # (value regex, credential words) of the rules (ids in YAML) whose value
+                                    # beside this one ties it to the venue
+    name_hints: tuple[str, ...] = ()     # substrings one of which every name worth reading holds ('*': any)
+    callee_hints: tuple[str, ...] = ()   # the same for callees
+    # strict: the only words the name may hold besides the venue's (a free-form passphrase under DB_PASSWORD is
+    # the database's): the credential words and the `affix` group; empty when the rule is not strict
+    strict: frozenset = frozenset()
+    # ends_name: the credential word ends the name, but for these affix words and numbers (API_KEY_PROD, not
+    # private_key_folded or secret_name); empty when any word may follow
+    ends_name: frozenset = frozenset()
     examples: dict = {}             # never mutated (each loaded rule gets its own); not compared or hashed
 
 
 class RuleSet:
-    __slots__ = ("rules", "placeholders", "files", "public_test_keys")
+    __slots__ = ("rules", "placeholders", "files", "public_test_keys", "not_credential", "venue_words")
 
     def __init__(self, rules: list[Rule], placeholders: list[Any], files: list[str],
-                 public_test_keys: frozenset = frozenset()) -> None:
+                 public_test_keys: frozenset = frozenset(), not_credential: frozenset = frozenset(),
+                 venue_words: frozenset = frozenset()) -> None:
         self.rules = rules
+        # squashed words of every venue and service in patterns/venues.yaml and services.yaml and of the rules:
+        # a name may end in one after its credential word (API_KEY_COINEX)
+        self.venue_words = venue_words
+        # squashed words that make a name something other than a credential (api_key_hash, secretName)
+        self.not_credential = not_credential
         self.placeholders = placeholders
         self.files = files
         # sha256 hex digests of published test values (hardhat accounts, spec test vectors): stored as hashes
@@ -447,7 +475,77 @@ def _expand(pattern: str, fragments: dict[str, str], file: str, rule: str | None
     raise ConfigError(file, "fragments nest too deep (a fragment refers to itself?)", rule)
 
 
-def _build_rule(raw: Any, file: str, fragments: dict[str, str], index: int, lazy: bool = False) -> Rule:
+def _squashed(words: list[str]) -> frozenset:
+    """Words as names are compared (lower case, no separators); '*' (any name) stays as it is."""
+    from crypto_key_guard.engine.extract.names import squash
+
+    return frozenset(w for w in (x if x == "*" else squash(x) for x in words) if w)
+
+
+def _keyword_of(word: str) -> str:
+    """The keyword a venue or credential word needs in the text: its longest run of letters and digits."""
+    runs = re.findall(r"[a-z0-9]+", word.lower())
+    return max(runs, key=len) if runs else ""
+
+
+# the common pieces of credential words: a name holding a word holds one of these as a substring (any case), so
+# extraction reads only names that hold one (`_name_hints`)
+_HINT_BASES = ("passphrase", "password", "mnemonic", "account", "secret", "bearer", "token", "auth", "cred", "pass",
+               "seed", "key", "pwd", "jwt", "otp", "pk", "id")
+
+
+def _name_hints(words: list[str]) -> tuple[str, ...]:
+    """Substrings one of which every name holding one of the words contains ('*': any name, no hint)."""
+    if "*" in words:
+        return ("*",)
+    from crypto_key_guard.engine.extract.names import squash
+
+    hints = set()
+    for word in words:
+        w = squash(word)
+        bases = [b for b in _HINT_BASES if b in w]
+        hints.add(max(bases, key=len) if bases else w)
+    return tuple(sorted(h for h in hints if h))
+
+
+def _callee_hints(words: list[str]) -> tuple[str, ...]:
+    """Each callee word as its tokens (`Account.from_key` -> 'account from key'): extraction reads the calls whose
+    callee holds one of them, in any case and with any separators."""
+    from crypto_key_guard.engine.extract.names import tokens
+
+    return tuple(sorted({" ".join(tokens(w)) for w in words if tokens(w)}))
+
+
+def _build_names(raw: Any, file: str, rid: str, groups: dict[str, list[str]]) -> dict:
+    names = raw.get("names")
+    _expect(isinstance(names, dict) and set(names) <= NAMES_KEYS, file,
+            f"'names' must be a mapping with {', '.join(sorted(NAMES_KEYS))}", rid)
+    strict = names.get("strict", False)
+    _expect(isinstance(strict, bool), file, "'names.strict' must be true or false", rid)
+    ends_name = names.get("ends_name", False)
+    _expect(isinstance(ends_name, bool), file, "'names.ends_name' must be true or false", rid)
+    lists = {key: _str_list(names.get(key), file, f"names.{key}", rid) for key in NAMES_KEYS - {"strict", "ends_name"}}
+    credential: list[str] = []
+    for word in lists["credential"]:
+        if word.startswith("@"):
+            _expect(word[1:] in groups, file, f"unknown credential word group {word!r} (known: "
+                    f"{', '.join('@' + g for g in sorted(groups))})", rid)
+            credential += groups[word[1:]]
+        else:
+            credential.append(word)
+    _expect(bool(credential or lists["callees"]), file, "'names' needs 'credential' words or 'callees'", rid)
+    for layout in lists["layouts"]:
+        _expect(layout in LAYOUTS, file, f"unknown layout {layout!r} (known: {', '.join(LAYOUTS)})", rid)
+    return dict(venue=_squashed(lists["venue"]), credential=_squashed(credential),
+                name_hints=_name_hints(credential), callee_hints=_callee_hints(lists["callees"]),
+                callees=_squashed(lists["callees"]), layouts=tuple(lists["layouts"]), pair=tuple(lists["pair"]),
+                strict=_squashed(credential + groups.get("affix", [])) if strict else frozenset(),
+                ends_name=_squashed(groups.get("affix", [])) | {"*"} if ends_name else frozenset(),
+                _venue_words=lists["venue"], _credential_words=credential)
+
+
+def _build_rule(raw: Any, file: str, fragments: dict[str, str], index: int, lazy: bool = False,
+                groups: dict[str, list[str]] | None = None) -> Rule:
     _expect(isinstance(raw, dict), file, f"rule #{index + 1} is not a mapping")
     rid = raw.get("id")
     _expect(isinstance(rid, str) and bool(_ID.match(rid or "")), file,
@@ -456,12 +554,25 @@ def _build_rule(raw: Any, file: str, fragments: dict[str, str], index: int, lazy
     _expect(not missing, file, f"missing required key(s): {', '.join(sorted(missing))}", rid)
     unknown = set(raw) - RULE_KEYS_REQUIRED - RULE_KEYS_OPTIONAL
     _expect(not unknown, file, f"unknown key(s): {', '.join(sorted(map(str, unknown)))}", rid)
-    for key in ("description", "regex"):
+    kinds = [k for k in RULE_KINDS if any(key in raw for key in k)]
+    _expect(len(kinds) == 1 and all(key in raw for key in kinds[0]), file,
+            "a rule needs either 'names:' and 'value:' (a credential recognised by its name and value shape) or "
+            "'pattern:' (a regex with one capture group, for secrets recognised by their own shape; 'regex:' "
+            "is accepted as its earlier name)", rid)
+    source_key = "value" if "names" in raw else ("pattern" if "pattern" in raw else "regex")
+    for key in ("description", source_key):
         _expect(isinstance(raw[key], str) and raw[key].strip() != "", file, f"'{key}' must be a non-empty string", rid)
-    pattern = _expand(raw["regex"], fragments, file, rid)
     compile_ = (lambda p: LazyRegex(p, file, rid)) if lazy else (lambda p: compile_regex(p, file, rid))
-    regex = compile_(pattern)
-    group = -1 if lazy else secret_group(regex, file, rid)  # -1: ask the lazy regex when it first runs
+    named: dict = {}
+    if source_key == "value":
+        named = _build_names(raw, file, rid, groups or {})
+        value_pattern = _expand(raw["value"], fragments, file, rid)
+        named["value"] = compile_(value_pattern)
+        pattern, regex, group = value_pattern, None, -1 if lazy else 0
+    else:
+        pattern = _expand(raw[source_key], fragments, file, rid)
+        regex = compile_(pattern)
+        group = -1 if lazy else secret_group(regex, file, rid)  # -1: ask the lazy regex when it first runs
     severity = raw.get("severity", "high")
     _expect(severity in SEVERITIES, file, f"'severity' must be one of {', '.join(SEVERITIES)}", rid)
     confidence = raw.get("confidence", "high")
@@ -500,12 +611,16 @@ def _build_rule(raw: Any, file: str, fragments: dict[str, str], index: int, lazy
     span = raw.get("span", DEFAULT_SPAN)
     _expect(isinstance(span, int) and not isinstance(span, bool) and 64 <= span <= 1 << 20, file,
             "'span' must be an integer from 64 to 1048576 (bytes)", rid)
+    keywords = [k.lower() for k in _str_list(raw.get("keywords"), file, "keywords", rid)]
+    venue_words, credential_words = named.pop("_venue_words", []), named.pop("_credential_words", [])
+    if named and not keywords:  # a names rule runs around its venue's words, or else its credential words
+        keywords = sorted({k for k in map(_keyword_of, venue_words or credential_words) if k})
     return Rule(
         id=rid,
         description=raw["description"].strip(),
         regex=regex,
         group=group,
-        keywords=tuple(k.lower().encode("utf-8") for k in _str_list(raw.get("keywords"), file, "keywords", rid)),
+        keywords=tuple(k.encode("utf-8") for k in keywords),
         source=file,
         pattern=pattern,
         min_entropy=float(min_entropy),
@@ -523,6 +638,7 @@ def _build_rule(raw: Any, file: str, fragments: dict[str, str], index: int, lazy
         entropy_only=entropy_only,
         use_placeholders=use_placeholders,
         span=span,
+        **named,
         examples={k: list(examples.get(k) or []) for k in ("match", "no_match")},
     )
 
@@ -531,7 +647,7 @@ def load_rules(
     extra_files: Sequence[str | os.PathLike] = (),
     disabled: Iterable[str] = (),
     include_builtin: bool = True,
-    check_examples: Callable[[Rule, list[Any]], None] | None = None,
+    check_examples: Callable[..., None] | None = None,
 ) -> RuleSet:
     """Load the built-in rule files plus the user's, validate, compile; raise ConfigError on any problem.
 
@@ -547,11 +663,20 @@ def load_rules(
     fragments: dict[str, str] = {}
     placeholder_patterns: list[tuple[str, str]] = []
     public_hashes: set[str] = set()
+    groups: dict[str, list[str]] = {}
+    not_credential: list[str] = []
+    venue_words: list[str] = []
     rule_files: list[Path] = []
     for path in files:
         data = load_yaml(path)
         name = str(path)
         if path in builtin and not (isinstance(data, dict) and "rules" in data):
+            if isinstance(data, dict):  # the venue and service tables: their words are known venue names
+                for entry in (data.get("venues") or []) + (data.get("services") or []):
+                    words = entry.get("words") if isinstance(entry, dict) else None
+                    if isinstance(words, dict):
+                        venue_words += [w for key in ("alone", "with_credential") for w in words.get(key) or []
+                                        if isinstance(w, str)]
             continue  # other built-in data (env-file and gitignore lists) lives beside the rules
         rule_files.append(path)
         _expect(isinstance(data, dict), name, "a pattern file must be a mapping with a 'rules:' list")
@@ -566,6 +691,12 @@ def load_rules(
         _expect(all(re.fullmatch(r"[0-9a-f]{64}", h) for h in hashes), name,
                 "'public_test_keys' must list sha256 hex digests of the public values")
         public_hashes.update(hashes)
+        words = data.get("credential_words") or {}
+        _expect(isinstance(words, dict) and all(isinstance(k, str) and isinstance(v, list) and
+                                                all(isinstance(w, str) for w in v) for k, v in words.items()),
+                name, "'credential_words' must map group names to lists of words")
+        groups.update(words)
+        not_credential += _str_list(data.get("not_credential_words"), name, "not_credential_words", None)
         rules = data.get("rules")
         _expect(isinstance(rules, list), name, "'rules' must be a list")
         documents.append((name, rules))
@@ -574,18 +705,29 @@ def load_rules(
     builtin_names = {str(b) for b in builtin}
     for name, rules in documents:
         for index, raw in enumerate(rules):
-            rule = _build_rule(raw, name, fragments, index, lazy=name in builtin_names)
+            rule = _build_rule(raw, name, fragments, index, lazy=name in builtin_names, groups=groups)
             if rule.id in seen:
                 raise ConfigError(name, f"duplicate rule id (also defined in {seen[rule.id]})", rule.id)
             seen[rule.id] = name
             every.append(rule)
+    by_id = {r.id: r for r in every}
+    for n, rule in enumerate(every):
+        if rule.pair:  # resolved here, so a rule carries what it pairs with (its own scanner needs no other rule)
+            for partner in rule.pair:
+                _expect(partner in by_id and by_id[partner].value is not None, rule.source,
+                        f"'names.pair' names {partner!r}, which is not a names rule", rule.id)
+            partners = [by_id[p] for p in rule.pair]
+            every[n] = rule._replace(pair=tuple((p.pattern, p.credential) for p in partners),
+                                     name_hints=tuple(sorted(set(rule.name_hints).union(
+                                         *(p.name_hints for p in partners)))))
     placeholders = [compile_regex("(?i)" + p, file, None) for file, p in placeholder_patterns]
     if check_examples is not None:
         for rule in every:
             if rule.source not in builtin_names:  # shipped rules are proven by the test suite instead
-                check_examples(rule, placeholders)
+                check_examples(rule, placeholders, not_credential=_squashed(not_credential))
     built = RuleSet(rules=every, placeholders=placeholders, files=[str(f) for f in rule_files],
-                    public_test_keys=frozenset(public_hashes))
+                    public_test_keys=frozenset(public_hashes), not_credential=_squashed(not_credential),
+                    venue_words=_squashed(venue_words).union(*(r.venue for r in every)))
     if builtin and not extra_files:
         _built_cache_put(builtin, built, [p for _, p in placeholder_patterns])
     return _without(built, disabled)
@@ -601,15 +743,16 @@ def _without(built: RuleSet, disabled: Iterable[str]) -> RuleSet:
     if not rules:
         raise ConfigError(", ".join(built.files) or "(no files)", "the pattern set is empty: no rule would run")
     return RuleSet(rules=rules, placeholders=built.placeholders, files=built.files,
-                   public_test_keys=built.public_test_keys)
+                   public_test_keys=built.public_test_keys, not_credential=built.not_credential,
+                   venue_words=built.venue_words)
 
 
 # The shipped rules, built (schema-checked, fragments expanded), are cached as well: rebuilding them from the
 # parsed YAML is ~15 ms of every hook run. marshal (built in, no import) holds plain values: regexes are kept as
 # their source and compiled on first use, as the shipped rules always are. The key covers the YAML bytes, the
 # install location (rules name their file) and the record's fields.
-_BUILT_FORMAT = b"crypto-key-guard built-rules v1\0"
-_REGEX_FIELDS = frozenset({"regex", "context", "context_after"})
+_BUILT_FORMAT = b"crypto-key-guard built-rules v3\0"
+_REGEX_FIELDS = frozenset({"regex", "context", "context_after", "value"})
 _REGEX_TUPLE_FIELDS = frozenset({"placeholders", "allow"})
 
 
@@ -637,7 +780,7 @@ def _built_cache_get(builtin: list[Path]) -> RuleSet | None:
     if payload is None:
         return None
     try:
-        rows, placeholders, files, hashes = marshal.loads(payload)
+        rows, placeholders, files, hashes, not_credential, venue_words = marshal.loads(payload)
         rules = []
         for row in rows:
             values = dict(zip(Rule._fields, row))
@@ -649,7 +792,8 @@ def _built_cache_get(builtin: list[Path]) -> RuleSet | None:
                 values[name] = tuple(LazyRegex(p, source, rid) for p in values[name])
             rules.append(Rule(**values))
         return RuleSet(rules=rules, placeholders=[LazyRegex("(?i)" + p, "patterns", None) for p in placeholders],
-                       files=list(files), public_test_keys=frozenset(hashes))
+                       files=list(files), public_test_keys=frozenset(hashes),
+                       not_credential=frozenset(not_credential), venue_words=frozenset(venue_words))
     except (OSError, ValueError, EOFError, TypeError, KeyError):
         return None
 
@@ -673,7 +817,8 @@ def _built_cache_put(builtin: list[Path], built: RuleSet, placeholders: list[str
             row.append(value)
         rows.append(tuple(row))
     try:
-        _cache_write(target, marshal.dumps((rows, placeholders, built.files, sorted(built.public_test_keys))))
+        _cache_write(target, marshal.dumps((rows, placeholders, built.files, sorted(built.public_test_keys),
+                                            built.not_credential, built.venue_words)))
     except ValueError:  # a value marshal cannot hold
         return
 

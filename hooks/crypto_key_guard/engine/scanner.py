@@ -7,7 +7,8 @@ import itertools
 import os
 
 from crypto_key_guard.engine.findings import Finding, Fingerprinter, redact, sha256_hex
-from crypto_key_guard.util.records import record
+from crypto_key_guard.engine.recognise import (  # noqa: F401  (RawMatch, context_distance: part of this API)
+    AFTER_CONTEXT_RANK, MAX_DECODE_DEPTH, PAIR_WINDOW, RawMatch, Recogniser, context_distance)
 from crypto_key_guard.engine.rules import Rule, RuleSet, default_rules
 from crypto_key_guard.engine.validators import VALIDATORS, Candidate, is_low_diversity
 
@@ -23,8 +24,8 @@ ALLOW_NEXTLINE_MARKER = b"pragma: allowlist nextline secret"
 SNIFF_BYTES = 8192
 CHUNK_BYTES = 16 << 20      # files larger than this are scanned in windows: bounded memory
 CHUNK_OVERLAP = 64 << 10    # a secret with its context fits in the overlap
-AFTER_CONTEXT_RANK = 1 << 16  # context found only after a value ranks behind any found before it
 
+_BASE64_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -64,16 +65,6 @@ def to_utf8(data: bytes, encoding: str) -> bytes:
     return data.decode(encoding, "replace").lstrip("\ufeff").encode("utf-8", "replace")
 
 
-@record
-class RawMatch:
-    """A match inside the engine. Holds the raw secret: never leaves the engine except to the plugin."""
-    rule: Rule
-    start: int
-    end: int
-    value: str
-    distance: int = -1  # how far the nearest context match is from the value; -1 when the rule has no context
-
-
 class Scanner:
     def __init__(self, ruleset: RuleSet | None = None, min_confidence: str = "low",
                  include_public_test_keys: bool = False, fingerprint: Fingerprinter | None = None) -> None:
@@ -85,7 +76,9 @@ class Scanner:
         self._placeholders: tuple | None = None  # (the list it was built from, its combined regex or None)
 
     def __getstate__(self) -> dict:  # worker processes (spawn) rebuild the RE2 keyword set themselves
-        return dict(self.__dict__, _keywords=None, _placeholders=None)
+        return {k: v for k, v in self.__dict__.items()
+                if k not in ("_keywords", "_placeholders", "_names_indexes", "_names_shapes", "_by_id")} | \
+            {"_keywords": None, "_placeholders": None}
 
     def _active(self) -> KeywordIndex:
         index, rules = self._keywords, self.ruleset.rules
@@ -95,10 +88,18 @@ class Scanner:
         return index
 
     # -- matching -------------------------------------------------------------------------------------------
-    def iter_matches(self, data: bytes, path: str = "") -> Iterator[RawMatch]:
-        """Every accepted match in a UTF-8 buffer, best rule first where rules overlap."""
+    def iter_matches(self, data: bytes, path: str = "", depth: int = 0) -> Iterator[RawMatch]:
+        """Every accepted match in a UTF-8 buffer, best rule first where rules overlap.
+
+        `names:` rules run on the entries extracted from their keywords' regions (recognise.py); `pattern:`
+        rules (PEM blocks, mnemonics, bot tokens, endpoint URLs) run their regex on their regions. A buffer that
+        is base64 as a whole is decoded and scanned again (at most MAX_DECODE_DEPTH levels)."""
         found: list[RawMatch] = []
+        named: list = []
         for rule, regions in self._active().plan(data):
+            if rule.value is not None:
+                named.append((rule, regions))
+                continue
             group = rule.group if rule.group >= 0 else rule.regex.secret_group
             for start, end in region_spans(rule.regex, data, regions or ((0, len(data)),), group):
                 if start < 0 or end <= start:
@@ -106,7 +107,78 @@ class Scanner:
                 if self._accept(rule, data, start, end, path):
                     found.append(RawMatch(rule, start, end, data[start:end].decode("utf-8", "replace"),
                                           context_distance(rule, data, start, end)))
+        if named:
+            Recogniser(self, data, path, depth).run(named, found)
+        if depth < MAX_DECODE_DEPTH:
+            self._decoded_documents(data, path, depth, found)
         yield from _best_per_span(found)
+
+    def _decoded_documents(self, data: bytes, path: str, depth: int, found: list) -> None:
+        """A document that is base64 as a whole (a base64 .env), or a base64 PEM inside a text
+        (`LS0tLS1CRUdJTi...`): decoded and scanned again; findings point at the encoded text."""
+        from crypto_key_guard.engine.extract.decode import decode_value, whole_document
+
+        whole = whole_document(data)
+        if whole is not None:
+            start, end, decoded = whole
+            for m in self.iter_matches(decoded, path, depth + 1):
+                found.append(m._replace(start=start, end=end))
+            return
+        at = data.find(b"LS0tLS1CRUdJTi")
+        while at >= 0:
+            end = at
+            while end < len(data) and data[end] in _BASE64_BYTES:
+                end += 1
+            hit = decode_value(data[at:end].decode("ascii"))
+            if hit is not None:
+                for m in self.iter_matches(hit[0].encode("utf-8", "surrogatepass"), path, depth + 1):
+                    found.append(m._replace(start=at, end=end))
+            at = data.find(b"LS0tLS1CRUdJTi", end)
+
+    def _names_index(self, rules: list):
+        """The NamesIndex of a list of names rules, built once per distinct list."""
+        from crypto_key_guard.engine.recognise import NamesIndex
+
+        cache = self.__dict__.setdefault("_names_indexes", {})
+        shapes = self.__dict__.setdefault("_names_shapes", {})
+        key = tuple(id(r) for r in rules)
+        index = cache.get(key)
+        if index is None or any(a is not b for a, b in zip(index.rules, rules)):
+            if len(cache) > 256:
+                cache.clear()
+            index = cache[key] = NamesIndex(rules, shapes)
+        return index
+
+    def _rule_by_id(self) -> dict:
+        by_id = getattr(self, "_by_id", None)
+        if by_id is None or by_id[0] is not self.ruleset.rules:
+            by_id = self._by_id = (self.ruleset.rules, {r.id: r for r in self.ruleset.rules})
+        return by_id[1]
+
+    def _accept_value(self, rule: Rule, data: bytes, start: int, value: str, raw: bytes, path: str) -> bool:
+        """The checks every match passes, given its value (a `names:` rule's value may be joined from
+        concatenated pieces or decoded, so it is not always data[start:end])."""
+        if rule.use_placeholders and self._is_placeholder(rule, raw, value):
+            return False
+        if rule.entropy_only and _in_minified_line(data, start):
+            return False
+        if not self.include_public_test_keys and self.ruleset.public_test_keys and \
+                public_key_digest(value) in self.ruleset.public_test_keys:
+            return False
+        if any(a.search(raw) for a in rule.allow):
+            return False
+        if rule.validators:
+            lo = max(0, start - 4096)
+            line_start = data.rfind(b"\n", lo, start) + 1 or lo
+            line_end = data.find(b"\n", start, start + len(raw) + 4096)
+            line = data[line_start: line_end if line_end >= 0 else min(len(data), start + len(raw) + 4096)]
+            window = rule.context_window or 200
+            before = data[max(0, start - window): start]
+            cand = Candidate(value=value, before=before.decode("utf-8", "replace"),
+                             line=line.decode("utf-8", "replace"), path=path, min_entropy=rule.min_entropy)
+            if not all(VALIDATORS[name](cand) for name in rule.validators):
+                return False
+        return not self._allowlisted(data, start)
 
     def _accept(self, rule: Rule, data: bytes, start: int, end: int, path: str) -> bool:
         raw = data[start:end]
@@ -324,7 +396,7 @@ class KeywordIndex:
             for i in need:
                 self._rules_of[i].append(n)
         self._always = [n for n, need in enumerate(self.need) if not need]
-        self._unkeyed = tuple(r for r in rules if not r.keywords)
+        self._unkeyed = tuple(r for r in rules if not r.keywords and r.value is None)
         self._gates: dict[tuple[str, ...], Any] = {}
 
     def positions(self, data: bytes) -> dict[int, list[int]]:
@@ -359,7 +431,11 @@ class KeywordIndex:
         for n in sorted(candidates):
             rule, reach = self.active[n], self._reach[n]
             if reach is None:  # no keywords
-                if rule.id in unkeyed:
+                if rule.value is not None:  # a names rule without keywords runs around its values' shape
+                    regions = _shape_regions(rule, data)
+                    if regions:
+                        plan.append((rule, regions))
+                elif rule.id in unkeyed:
                     plan.append((rule, [(unkeyed[rule.id], size)]))
                 continue
             regions = shared.get(reach)
@@ -399,13 +475,43 @@ class KeywordIndex:
         return [rule for rule, _ in self.plan(data)]
 
 
+MAX_SHAPE_REGIONS = 10000
+
+
+def _shape_regions(rule: Rule, data: bytes) -> list[tuple[int, int]]:
+    """Regions around each place the rule's value shape occurs (at most MAX_SHAPE_REGIONS, merged)."""
+    size = len(data)
+    regions: list[tuple[int, int]] = []
+    for n, (start, end) in enumerate(region_spans(rule.value, data, ((0, size),), 0)):
+        if n >= MAX_SHAPE_REGIONS:
+            break
+        lo, hi = max(0, start - rule.span), min(size, end + 64)
+        if regions and lo <= regions[-1][1]:
+            regions[-1] = (regions[-1][0], hi)
+        else:
+            regions.append((lo, hi))
+    return regions
+
+
+# a names rule's entry is found where its name and operator are: the name holds the keyword (a venue or
+# credential word), or lies within the context window of the keyword, or within PAIR_WINDOW of the paired entry
+# whose name holds it (values themselves are read past the region's end)
+NAMES_REACH = 160
+
+
 def _reach_before(rule: Rule) -> int:
     """How far before a keyword a match may start: its own length, or a keyword in the context after it."""
+    if rule.value is not None:
+        return max(NAMES_REACH + (rule.context_after_window if rule.context_after is not None else 0),
+                   PAIR_WINDOW + NAMES_REACH if rule.pair else 0)
     return rule.span + (rule.context_after_window if rule.context_after is not None else 0)
 
 
 def _reach_after(rule: Rule) -> int:
     """How far after a keyword's start a match may end: its own length, or a keyword in the context before it."""
+    if rule.value is not None:
+        return max(NAMES_REACH + (rule.context_window if rule.context is not None else 0),
+                   PAIR_WINDOW + NAMES_REACH if rule.pair else 0)
     return rule.span + (rule.context_window if rule.context is not None else 0)
 
 
@@ -501,29 +607,6 @@ def public_key_digest(value: str) -> str:
     if normal.startswith("0x"):
         normal = normal[2:]
     return sha256_hex(normal.encode("utf-8"))
-
-
-def context_distance(rule: Rule, data: bytes, start: int, end: int) -> int:
-    """Bytes between the value and the nearest context match; -1 when none is found (or the rule has none).
-
-    `context` is searched in the window before the value (its last occurrence counts), `context_after` in the
-    window after it; either is enough. Each window is searched as a text of its own (`^` in `context_after` is
-    the end of the value). Where rules overlap, the nearest context ranks first: in a file that names two
-    exchanges, a value is credited to the one named closest to it. A name before the value (its own variable
-    name, the section it sits in) ranks ahead of any name after it, which may be the next entry's.
-    """
-    if rule.context is not None:
-        lo = max(0, start - rule.context_window)
-        last = None
-        for last in rule.context.finditer(data[lo:start]):
-            pass
-        if last is not None:
-            return start - lo - last.end()
-    if rule.context_after is not None:
-        m = rule.context_after.search(data[end: end + rule.context_after_window])
-        if m is not None:
-            return AFTER_CONTEXT_RANK + m.start()
-    return -1
 
 
 def _in_minified_line(data: bytes, start: int) -> bool:

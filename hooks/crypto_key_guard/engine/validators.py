@@ -214,7 +214,7 @@ def is_solana_base58_keypair(c: Candidate) -> bool:
     return raw is not None and len(raw) == 64 and checksums.is_solana_keypair(raw)
 
 
-_ENV_NAME = _lazy_re(r"^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.]*)[ \t]*=")
+_ENV_NAME = _lazy_re(r"^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.]*)=")
 _ENV_FILE = _lazy_re(r"(?i)(?:^|[/\\])(?:\.env(?:\.[^/\\]*)?|[^/\\]*\.env|\.envrc)$")
 _PUBLIC_NAME_TOKENS = frozenset((
     "pub", "public", "pubkey", "hash", "tx", "txn", "txid", "block", "root", "digest", "checksum", "sha",
@@ -273,13 +273,14 @@ def is_literal_value(c: Candidate) -> bool:
     return is_not_identifier(c)
 
 
-_WORD = _lazy_re(r"^(?:[A-Z]?[a-z]+|[A-Z]+)$")
+_WORD = _lazy_re(r"^(?:[A-Z]?[a-z]+|[A-Z]+|(?:[A-Z][a-z]+){1,3}[0-9]{1,2})$")
 
 
 @validator("not_word")
 def is_not_word(c: Candidate) -> bool:
     """A short key (an 8-character client id) must not be a word: letters in one case (`PERPETUAL`, `options`,
-    `Spot`). Random keys of 8+ alphanumerics are a single-case word by chance about 1 time in 500."""
+    `Spot`) or capitalised words with a number (`OtherKey1`). Random keys of 8+ alphanumerics are such a word
+    by chance about 1 time in 500."""
     return not _WORD.match(c.value)
 
 

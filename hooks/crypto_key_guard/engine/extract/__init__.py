@@ -1,0 +1,925 @@
+"""Step one of the engine: extraction. Text in, candidate (name, value, position) entries out.
+
+Extraction knows syntax and nothing about secrets: which text is a name, which text is the value given to it,
+where that value sits, how it was quoted and whether it was decoded. It reads the regions the keyword pass
+selected with a few linear-time RE2 searches (one per syntax family) and small bounded readers for values:
+
+- assignments and key/value entries: `NAME = v`, `name: v`, `"name": "v"`, `'name' => 'v'`, `name := v`,
+  `NAME ?= v`, `let name: &str = "v"`, `$name = 'v'`, `:name => 'v'`, `export NAME=v`, `ENV NAME v`,
+  `X-MBX-APIKEY: v`, `?apikey=v&secret=v`, attributes `apiKey="v"`;
+- values: quoted strings (single, double, backtick, triple, JSON-escaped `\\"`, b/r/u/f prefixes) with their
+  concatenations (`"a" + "b"`, implicit, across lines inside parentheses) joined; bare tokens (.env, INI,
+  YAML, Makefile, CLI); YAML block scalars, tags and anchors; lists (each element inherits the list's name);
+  env reads with a literal fallback (`os.getenv("X", "v")`, `os.getenv("X") or "v"`, `process.env.X || "v"`,
+  `${X:-v}`) give the fallback, an env read alone gives nothing; calls give their literal argument
+  (`SecretStr("v")`, `Field(default="v")`);
+- calls: `Client("k", "s")`, `sign_transaction(tx, "0x..")` (positional literals, named by the callee),
+  `os.environ.setdefault("NAME", "v")`, `add_argument("--api-key", default="v")` (a name and its value);
+- CLI flags `--api-key v` / `--secret=v`; XML elements `<apiKey>v</apiKey>`; URL userinfo; CSV/TSV/Markdown
+  tables with a header row; Kubernetes/ECS `name: X` + `value: v` pairs; `"0x..".parse::<LocalWallet>()`.
+
+Nested names (`exchanges.binance.secret`, a `[binance]` section, `ccxt.binance({...})`) are found lazily by
+`enclosing_names`, only for the few entries whose value already has a secret's shape. Every reader is bounded,
+so the work is linear in the region size.
+"""
+from __future__ import annotations
+
+from crypto_key_guard.engine.extract.names import words_of
+
+MAX_STRING = 16384      # longest quoted value read (a PEM block in a string)
+MAX_LIST = 65536        # bytes of a list literal read
+MAX_BLOCK = 65536       # bytes of a YAML block scalar or a YAML list read
+MAX_CALL = 4096         # bytes of a call's argument list read
+MAX_CSV_BYTES = 1 << 20
+PATH_BACK = 16384       # bytes looked back for the names enclosing an entry
+
+
+class Entry:
+    """A candidate: `value` (text, never printed) named `name` at data[start:end]."""
+
+    __slots__ = ("name", "alt", "value", "start", "end", "quote", "layout", "callee", "decoded")
+
+    def __init__(self, name: str, value: str, start: int, end: int, quote: str = "", layout: str = "code",
+                 callee: str = "", alt: str = "", decoded: str = "") -> None:
+        self.name = name          # the entry's own name ("" for a positional argument)
+        self.alt = alt            # a second name: the env variable read beside a literal fallback
+        self.value = value
+        self.start = start
+        self.end = end
+        self.quote = quote        # the quote written around the value ("" bare, '"""', "block", ...)
+        self.layout = layout      # quoted | env | ini | yaml | cli | xml | csv | url | list | call
+        self.callee = callee      # for a positional argument: the function or constructor called
+        self.decoded = decoded    # "" or how the value was decoded (base64, hex, percent)
+
+    def __repr__(self) -> str:  # never the value
+        return f"Entry({self.name!r}, {self.start}:{self.end}, {self.layout}, callee={self.callee!r})"
+
+    def names(self) -> tuple[str, ...]:
+        return (self.name, self.alt) if self.alt else (self.name,)
+
+
+# -- regexes (RE2, bytes): compiled once per name filter, through the rules' one compile function -------------
+# NAME is replaced by a name pattern: any name, or (the usual case) only names holding one of the words the
+# active rules need (`_named`), so that code full of ordinary assignments costs one RE2 pass and nothing more.
+_NAME_ANY = rb"[A-Za-z_][A-Za-z0-9_.\-]*"
+_ASSIGN = (
+    rb"(?m)(?:^|[^A-Za-z0-9_$@.\-])(?P<name>[$@]?NAME)(?:\\?[\"'`])?\]?[ \t]*"
+    rb"(?P<op>:=|\?=|\+=|::=|=>|==|=|:[ \t]*[&*]?[A-Za-z_][A-Za-z0-9_.:<>\[\], |&*]{0,60}?[ \t]+=|:)[ \t]*")
+_ENV = rb"(?m)^[ \t]*(?:ENV|ARG|setx|SETX)[ \t]+(?P<name>NAME)[ \t]+"
+_CLI = rb"(?:^|[\s\"'(\[,])(?P<name>--?NAME)(?P<op>=|[ \t]+)"
+# a call with a literal first (or second) argument, named by its callee: Client("k", "s"), sign_transaction(tx, "0x")
+_CALL_POS = (rb"(?P<callee>CALLEE(?:::[A-Za-z_][A-Za-z0-9_]*)*)[ \t]*\((?P<open>)[ \t\r\n]*"
+             rb"(?:[A-Za-z_$][A-Za-z0-9_$.]*[ \t]*,[ \t\r\n]*)?(?:[bBrRuUfF]{0,2}\\?[\"'`]|0[xX][0-9a-fA-F])")
+# a call whose first argument names the second: os.getenv("X", "v"), add_argument("--api-key", default="v")
+_CALL_NAMED = (rb"(?P<callee>[A-Za-z_$][A-Za-z0-9_$.]*)?[ \t]*\((?P<open>)[ \t\r\n]*[bBrRuU]?\\?[\"'`]-{0,2}NAME"
+               rb"\\?[\"'`][ \t\r\n]*,")
+# a Kubernetes/ECS env entry: `- name: X` + `value: v`, {"name": "X", "value": "v"}
+_PAIR = (rb"(?:^|[\s{,<])[\"']?(?:name|key|Name|Key)[\"']?[ \t]*[:=][ \t]*[\"']?(?P<name>NAME)[\"']?[ \t]*"
+         rb"(?P<sep>,|\r?\n|[ \t])[ \t]*(?:-[ \t]+)?[\"']?(?:value|Value)[\"']?[ \t]*[:=][ \t]*")
+_INSERT = rb"(?i:insert[ \t]+into)[ \t]+[^ \t(]+[ \t]*\((?P<cols>[^()]+)\)[ \t\r\n]*(?i:values)[ \t\r\n]*\("
+_XML = (rb"<(?P<name>NAME)(?:[ \t][^<>\n]{0,200})?>(?P<value>[^<>\r\n]+)"
+        rb"</(?P<close>[A-Za-z_][A-Za-z0-9_.:\-]*)>")
+_USERINFO = rb"[A-Za-z][A-Za-z0-9+.\-]{1,15}://(?P<user>[^:/@\s\"'`]*):(?P<pw>[^@/\s\"'`]+)@(?P<host>[A-Za-z0-9.\-]+)"
+_DEFAULT = rb"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*):?[-=](?P<value>[^}\s\"'`]+)\}"
+_PARSE = rb"[\"'](?P<value>[^\"'\r\n]{8,}?)[\"']\.parse::<(?P<callee>[A-Za-z_][A-Za-z0-9_:]*)>"
+_TABLE = (rb"(?m)^[ \t]*\|?[ \t]*[A-Za-z_][A-Za-z0-9_ .\-]*(?:[ \t]*[,\t;|][ \t]*[A-Za-z_][A-Za-z0-9_ .\-]*)+"
+          rb"[ \t]*\|?[ \t]*\r?$")
+
+_COMPILED: dict[tuple, object] = {}
+
+
+def _re(pattern: bytes, names: bytes = _NAME_ANY, callees: bytes = b""):
+    key = (pattern, names, callees)
+    rx = _COMPILED.get(key)
+    if rx is None:
+        from crypto_key_guard.engine.rules import compile_regex
+
+        source = pattern.replace(b"NAME", names).replace(b"CALLEE", callees)
+        rx = _COMPILED[key] = compile_regex(source.decode("latin-1"), "crypto_key_guard.engine.extract", None,
+                                            shipped=True)
+    return rx
+
+
+class _Match:
+    """The spans of one match (google-re2's native result): what the searches use of a match object, without
+    the per-match cost of the wrapper's."""
+
+    __slots__ = ("data", "spans")
+
+    def __init__(self, data: bytes, spans) -> None:
+        self.data, self.spans = data, spans
+
+    def group(self, i: int = 0):
+        a, b = self.spans[i]
+        return None if a < 0 else self.data[a:b]
+
+    def start(self, i: int = 0) -> int:
+        return self.spans[i][0]
+
+    def end(self, i: int = 0) -> int:
+        return self.spans[i][1]
+
+
+def _matches(rx, data: bytes, lo: int, hi: int):
+    """Every match of rx in data[lo:hi] (the rest of data as context), left to right, not overlapping."""
+    native = getattr(rx, "_regexp", None)
+    if native is None or _UNANCHORED is None:  # another RE2 binding: its public finditer
+        for m in rx.finditer(data, lo, hi):
+            yield m
+        return
+    pos = lo
+    while pos <= hi:
+        spans = native.Match(_UNANCHORED, data, pos, hi)
+        start, end = spans[0]
+        if start < 0:
+            return
+        yield _Match(data, spans)
+        pos = end if end > start else start + 1
+
+
+def _unanchored():
+    try:
+        import re2
+
+        return re2._Anchor.UNANCHORED  # type: ignore[attr-defined]
+    except (ImportError, AttributeError):
+        return None
+
+
+_UNANCHORED = _unanchored()
+
+
+_PATTERNS: dict = {}
+
+
+def _named(hints) -> bytes:
+    """A name pattern for names holding one of the hints (lower-case substrings), in any case."""
+    key = ("names", hints)
+    pattern = _PATTERNS.get(key)
+    if pattern is None:
+        pattern = _PATTERNS[key] = _named_pattern(hints)
+    return pattern
+
+
+def _named_pattern(hints) -> bytes:
+    from crypto_key_guard.engine.regex import escape
+
+    alternatives = b"|".join(escape(h.encode("ascii", "ignore")) for h in sorted(hints, key=len, reverse=True) if h)
+    return rb"(?:[A-Za-z_][A-Za-z0-9_.\-]*?)?(?i:" + alternatives + rb")[A-Za-z0-9_.\-]*"
+
+
+def _callee(hints) -> bytes:
+    """A callee pattern for callees holding one of the hints ('from key': from_key, fromKey, FROMKEY, from.key)."""
+    key = ("callees", hints)
+    pattern = _PATTERNS.get(key)
+    if pattern is None:
+        pattern = _PATTERNS[key] = _callee_pattern(hints)
+    return pattern
+
+
+def _callee_pattern(hints) -> bytes:
+    from crypto_key_guard.engine.regex import escape
+
+    alternatives = b"|".join(rb"[_.:\-]*".join(escape(t.encode("ascii", "ignore")) for t in h.split())
+                             for h in sorted(hints, key=len, reverse=True) if h)
+    return rb"(?:[A-Za-z_$][A-Za-z0-9_$.]*?)?(?i:" + alternatives + rb")[A-Za-z0-9_$.]*"
+
+
+_QUOTES = b"\"'`"
+_WS = b" \t"
+_BARE_STOP = frozenset(b" \t\r\n\"'`;,&)}]<>|\\")
+_IDENT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$.")
+_FALLBACK_OPS = (b"||", b"??", b"or ", b"?:")
+# after a bare value, another NAME=value on the line (`A=1 B=2 cmd`, `--options X=1 Y=2`) is no more code
+_NEXT_ASSIGNMENT = __import__("re").compile(rb"[A-Za-z_][A-Za-z0-9_.]*=[^=]")
+# what may follow a bare value on its line: the end of the line, a comment, the end of a JSON string holding the
+# line ("KEY=v\n",), the next item or query parameter, the end of a flow mapping
+_BARE_END = frozenset(b"\r\n#;,\\\"'&}])/")
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
+# -- strings --------------------------------------------------------------------------------------------------
+def read_string(data: bytes, pos: int, limit: int):
+    """A quoted string at pos: (content start, content end, position after it, quote) or None."""
+    n = len(data)
+    p = pos
+    while p < n and p - pos < 2 and data[p] in b"bBrRuUfF":
+        p += 1
+    if p >= n:
+        return None
+    c = data[p]
+    if c == 92 and p + 1 < n and data[p + 1] in b"\"'":  # \" : a JSON-escaped quote (notebook source)
+        quote = data[p:p + 2]
+        start = p + 2
+        end = data.find(quote, start, min(n, start + MAX_STRING))
+        if end < 0:
+            return None
+        if b"\n" in data[start:end]:
+            return None
+        return start, end, end + 2, quote.decode()
+    if c not in _QUOTES:
+        return None
+    if p > pos and c == 96:
+        return None
+    triple = data[p:p + 3]
+    if triple in (b'"""', b"'''"):
+        start = p + 3
+        end = data.find(triple, start, min(n, start + MAX_STRING))
+        if end < 0:
+            return None
+        return start, end, end + 3, triple.decode()
+    start = p + 1
+    stop = min(n, start + MAX_STRING)
+    q = start
+    while True:
+        end = data.find(bytes((c,)), q, stop)
+        if end < 0:
+            return None
+        nl = data.find(b"\n", q, end)
+        if nl >= 0 and c != 96:
+            return None
+        back = 0
+        while end - back - 1 >= start and data[end - back - 1] == 92:
+            back += 1
+        if back % 2 == 0:
+            return start, end, end + 1, chr(c)
+        q = end + 1
+
+
+def _skip(data: bytes, p: int, end: int, newlines: bool = False) -> int:
+    ws = b" \t\r\n" if newlines else b" \t"
+    while p < end and data[p] in ws:
+        p += 1
+    return p
+
+
+def read_strings(data: bytes, pos: int, limit: int, in_parens: bool = False):
+    """A string and the pieces concatenated to it ("a" "b", "a" + "b", across lines inside parentheses):
+    (start, end, text, after, quote) or None."""
+    first = read_string(data, pos, limit)
+    if first is None:
+        return None
+    start, end, after, quote = first
+    pieces = [data[start:end]]
+    last_end = end
+    for _ in range(64):
+        p = _skip(data, after, len(data), in_parens)
+        plus = p < len(data) and data[p] == 43  # '+'
+        if plus:
+            p = _skip(data, p + 1, len(data), True)
+            if data[p:p + 2] == b"\\\n":  # `+ \` then the next piece on the next line
+                p = _skip(data, p + 2, len(data), True)
+        elif p < len(data) and data[p] == 92 and data[p + 1:p + 2] == b"\n":  # line continuation
+            p = _skip(data, p + 2, len(data), True)
+        nxt = read_string(data, p, limit) if p < len(data) and (data[p] in _QUOTES or data[p] == 92) else None
+        if nxt is None or nxt[3] != quote or (not plus and p > after and not in_parens and b"\n" in data[after:p]):
+            break
+        pieces.append(data[nxt[0]:nxt[1]])
+        last_end, after = nxt[1], nxt[2]
+    return start, last_end, _text(b"".join(pieces)), after, quote
+
+
+# -- values ---------------------------------------------------------------------------------------------------
+def _line_indent(data: bytes, pos: int) -> tuple[int, int]:
+    """(start of pos's line, its indentation in characters)."""
+    ls = data.rfind(b"\n", 0, pos) + 1
+    p = ls
+    while p < len(data) and data[p] in _WS:
+        p += 1
+    return ls, p - ls
+
+
+def _bare(data: bytes, pos: int, n: int) -> int:
+    p = pos
+    stop = min(n, pos + 4096)
+    while p < stop and data[p] not in _BARE_STOP:
+        p += 1
+    return p
+
+
+def _trimmed(data: bytes, start: int, end: int) -> tuple[int, int]:
+    while start < end and data[start] in b" \t":
+        start += 1
+    while end > start and data[end - 1] in b" \t":
+        end -= 1
+    return start, end
+
+
+def _name_like(text: str) -> bool:
+    """A string that names something (an env variable, a flag, a config key), not a value."""
+    if not text or len(text) > 80:
+        return False
+    body = text.lstrip("-")
+    if not body or not (body[0].isalpha() or body[0] == "_"):
+        return False
+    if not all(ch.isalnum() or ch in "_.-" for ch in body):
+        return False
+    if text.startswith("-") or any(ch in "_.-" for ch in body) or body.isupper():
+        return True
+    return not any(ch.isdigit() for ch in body)
+
+
+def _call_args(data: bytes, open_paren: int):
+    """Arguments of a call whose '(' is at open_paren: (positional literals [(start, end, text, quote)],
+    keyword literals {name: (start, end, text, quote)}, position after ')'); only literal arguments count."""
+    n = len(data)
+    stop = min(n, open_paren + MAX_CALL)
+    p = open_paren + 1
+    positional: list = []
+    keywords: dict = {}
+    index = 0
+    while p < stop:
+        p = _skip(data, p, stop, True)
+        if p >= stop:
+            break
+        c = data[p]
+        if c == 41:  # ')'
+            return positional, keywords, p + 1
+        if c == 44:  # ','
+            index += 1
+            p += 1
+            continue
+        kw = None
+        q = p
+        while q < stop and (data[q] in _IDENT and data[q] != 46):
+            q += 1
+        if q > p:
+            r = _skip(data, q, stop)
+            if r < stop and data[r] == 61 and data[r + 1:r + 2] != b"=":  # name=
+                kw = _text(data[p:q])
+                p = _skip(data, r + 1, stop, True)
+        s = read_strings(data, p, stop, True) if p < stop and (data[p] in _QUOTES or data[p] in b"bBrRuUfF\\") else None
+        if s is not None:
+            item = (s[0], s[1], s[2], s[4])
+            if kw is None:
+                positional.append((index,) + item)
+            else:
+                keywords[kw] = item
+            p = s[3]
+            continue
+        if data[p:p + 2] in (b"0x", b"0X") and kw is None:
+            e = _bare(data, p, stop)
+            positional.append((index, p, e, _text(data[p:e]), ""))
+            p = e
+            continue
+        # any other expression: skip to the next top-level ',' or ')'
+        depth = 0
+        if c in b"]}":  # unbalanced: not a call we can read
+            break
+        while p < stop:
+            c = data[p]
+            if c in b"([{":
+                depth += 1
+            elif c in b")]}":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif c == 44 and depth == 0:
+                break
+            elif c in _QUOTES:
+                s = read_string(data, p, stop)
+                if s is not None:
+                    p = s[2]
+                    continue
+            p += 1
+    return positional, keywords, stop
+
+
+def _fallback(data: bytes, p: int, limit: int):
+    """A literal after `||`, `??`, ` or `, `?:` at p: (start, end, text, quote) or None."""
+    q = _skip(data, p, limit, True)
+    for op in _FALLBACK_OPS:
+        if data.startswith(op, q):
+            r = _skip(data, q + len(op), limit, True)
+            s = read_strings(data, r, limit)
+            if s is not None:
+                return s[0], s[1], s[2], s[4]
+    return None
+
+
+def _yaml_block(data: bytes, pos: int, key_indent: int):
+    """A YAML block scalar whose header (| or >) is at pos: (start, end, text) of its content, or None."""
+    n = len(data)
+    eol = data.find(b"\n", pos, min(n, pos + 200))
+    if eol < 0:
+        return None
+    folded = data[pos] == 62
+    p = eol + 1
+    stop = min(n, p + MAX_BLOCK)
+    lines: list[bytes] = []
+    first = last = -1
+    indent = -1
+    while p < stop:
+        e = data.find(b"\n", p, stop)
+        e = stop if e < 0 else e
+        line = data[p:e]
+        stripped = line.strip()
+        if stripped:
+            ind = len(line) - len(line.lstrip(b" \t"))
+            if ind <= key_indent:
+                break
+            if indent < 0:
+                indent, first = ind, p + ind
+            last = e if not line.endswith(b"\r") else e - 1
+            lines.append(line[indent:].rstrip(b"\r"))
+        elif lines:
+            lines.append(b"")
+        p = e + 1
+    if first < 0:
+        return None
+    while lines and not lines[-1]:
+        lines.pop()
+    text = (b" " if folded else b"\n").join(lines)
+    return first, last, _text(text)
+
+
+def _yaml_list(data: bytes, pos: int, key_indent: int):
+    """Scalar items of a YAML list under a key (`keys:` then `- a` lines): [(start, end, text, quote)]."""
+    n = len(data)
+    p = pos
+    stop = min(n, pos + MAX_BLOCK)
+    items = []
+    while p < stop:
+        e = data.find(b"\n", p, stop)
+        e = stop if e < 0 else e
+        line = data[p:e]
+        body = line.lstrip(b" \t")
+        if not body.strip():
+            p = e + 1
+            continue
+        ind = len(line) - len(body)
+        if not body.startswith(b"- ") or ind < key_indent:
+            break
+        v = p + ind + 2
+        v = _skip(data, v, e)
+        s = read_strings(data, v, e) if v < e and (data[v] in _QUOTES) else None
+        if s is not None:
+            items.append((s[0], s[1], s[2], s[4]))
+        else:
+            b = _bare(data, v, e)
+            if b > v and data[b - 1:b] != b":" and b":" not in data[v:b]:
+                items.append((v, b, _text(data[v:b]), ""))
+        p = e + 1
+    return items
+
+
+def _list_items(data: bytes, pos: int):
+    """Literal items of a list literal whose '[' is at pos: [(start, end, text, quote)]."""
+    n = len(data)
+    stop = min(n, pos + MAX_LIST)
+    p = pos + 1
+    items = []
+    depth = 0
+    while p < stop:
+        c = data[p]
+        if c in b" \t\r\n,":
+            p += 1
+            continue
+        if c == 93 and depth == 0:  # ']'
+            break
+        if c in b"[{(":
+            depth += 1
+            p += 1
+            continue
+        if c in b"]})":
+            depth -= 1
+            p += 1
+            continue
+        if depth == 0 and (c in _QUOTES or c == 92):
+            s = read_strings(data, p, stop, True)
+            if s is not None:
+                items.append((s[0], s[1], s[2], s[4]))
+                p = s[3]
+                continue
+        if depth == 0 and data[p:p + 2] in (b"0x", b"0X"):
+            e = _bare(data, p, stop)
+            items.append((p, e, _text(data[p:e]), ""))
+            p = e
+            continue
+        if c in _QUOTES:
+            s = read_string(data, p, stop)
+            p = s[2] if s is not None else p + 1
+            continue
+        p += 1
+    return items
+
+
+def read_value(data: bytes, pos: int, op: str, key_line: int = -1):
+    """The literal value(s) given at pos: [(start, end, text, quote, layout, alt name)]."""
+    n = len(data)
+    if pos >= n:
+        return []
+    c = data[pos]
+    quoted_layout = "quoted"
+    if c in _QUOTES or (c == 92 and data[pos + 1:pos + 2] in (b'"', b"'")) or \
+            (c in b"bBrRuUfF" and pos + 1 < n and (data[pos + 1] in _QUOTES or
+                                                 (data[pos + 1] in b"bBrRuUfF" and data[pos + 2:pos + 3] in (b'"', b"'")))):
+        s = read_strings(data, pos, n)
+        if s is None:
+            return []
+        start, end, text, after, quote = s
+        f = _fallback(data, after, min(n, after + 400)) if text == "" else None
+        if f is not None:
+            return [(f[0], f[1], f[2], f[3], quoted_layout, "")]
+        a, b = _trimmed(data, start, end)
+        if (a, b) != (start, end) and "\n" not in text:
+            text = text.strip(" \t")
+        return [(a, b, text, quote, quoted_layout, "")]
+    if c == 40:  # '(' : a parenthesised value, e.g. KEY = (\n "a"\n "b"\n)
+        p = _skip(data, pos + 1, n, True)
+        s = read_strings(data, p, n, True) if p < n and data[p] in _QUOTES else None
+        return [] if s is None else [(s[0], s[1], s[2], s[4], quoted_layout, "")]
+    if c == 91:  # '[' : each element inherits the name
+        return [(a, b, t, q, "list", "") for a, b, t, q in _list_items(data, pos)]
+    if c == 123:  # '{' : nested entries are found by the search itself
+        return []
+    if op == ":" and c in b"|>":
+        blk = _yaml_block(data, pos, _line_indent(data, key_line if key_line >= 0 else pos)[1])
+        return [] if blk is None else [(blk[0], blk[1], blk[2], "block", "yaml", "")]
+    if c == 33:  # '!' : a YAML tag (!!str v); !vault and other tags are references
+        if data.startswith(b"!!str", pos) or data.startswith(b"!!binary", pos):
+            return read_value(data, _skip(data, data.find(b" ", pos, pos + 12) if data.find(b" ", pos, pos + 12) > 0 else n, n), op, key_line)
+        return []
+    if c == 38:  # '&anchor value'
+        sp = data.find(b" ", pos, min(n, pos + 80))
+        return [] if sp < 0 else read_value(data, _skip(data, sp, n), op, key_line)
+    if c == 42 or c == 37 or c == 60:  # *alias, %(fmt)s, <placeholder>
+        return []
+    if c == 36:  # '$': ${X:-default} gives its default; $X, $(cmd), ${X} are references
+        if data.startswith(b"${", pos):
+            close = data.find(b"}", pos, min(n, pos + 600))
+            inner = data[pos + 2: close] if close > 0 else b""
+            for sep in (b":-", b":=", b"-", b"="):
+                k = inner.find(sep)
+                if k > 0 and all(ch in _IDENT for ch in inner[:k]):
+                    a = pos + 2 + k + len(sep)
+                    return [(a, close, _text(data[a:close]), "", "env", _text(inner[:k]))] if close > a else []
+        return []
+    if c == 10 or c == 13:
+        if op == ":":  # `keys:` followed by a YAML list
+            ls, ind = _line_indent(data, key_line if key_line >= 0 else pos)
+            items = _yaml_list(data, pos + (2 if c == 13 else 1), ind)
+            if items:
+                return [(a, b, t, q, "list", "") for a, b, t, q in items]
+        if op in ("=", ":=", "=>", ":"):  # `privateKey:` then, indented on the next line, "0x.." or `env || "0x.."`
+            p = _skip(data, pos, min(n, pos + 4096), True)
+            if p >= n or _line_indent(data, p)[1] <= _line_indent(data, key_line if key_line >= 0 else pos)[1]:
+                return []
+            if data[p] in _QUOTES:
+                return read_value(data, p, op, key_line)
+            if data[p] in _IDENT and op != ":" or data.startswith(b"process.", p) or data.startswith(b"os.", p):
+                return [v for v in read_value(data, p, "=", key_line) if v[4] in ("quoted", "call")]
+        return []
+    layout = "yaml" if op == ":" else ("env" if op in ("=", "?=", ":=", "+=", "::=", " ") else "code")
+    if c in _IDENT and c != 46:
+        q = pos
+        while q < n and q - pos < 200 and (data[q] in _IDENT or data[q] in b"[]:" and data[q:q + 2] != b": "):
+            if data[q] == 91:  # subscript: os.environ["X"]
+                close = data.find(b"]", q, min(n, q + 120))
+                if close < 0:
+                    break
+                q = close + 1
+                continue
+            q += 1
+        expr = data[pos:q]
+        r = _skip(data, q, n)
+        if r < n and data[r] == 40 and q > pos:  # a call
+            positional, keywords, after = _call_args(data, r)
+            out = []
+            first = positional[0] if positional else None
+            env_name = ""
+            if first is not None and first[0] == 0 and _name_like(first[3]):
+                env_name = first[3]
+                positional = [a for a in positional if a is not first]
+            elif first is not None and first[0] == 0:
+                positional = [first]
+            else:
+                positional = []
+            for item in positional[:1]:
+                out.append((item[1], item[2], item[3], item[4], "call", env_name))
+            d = keywords.get("default")
+            if d is not None:
+                out.append((d[0], d[1], d[2], d[3], "call", env_name))
+            f = _fallback(data, after, min(n, after + 400))
+            if f is not None:
+                out.append((f[0], f[1], f[2], f[3], quoted_layout, env_name))
+            return out
+        f = _fallback(data, q, min(n, q + 400))
+        if f is not None:
+            alt = _text(expr).replace('"', ".").replace("'", ".").replace("[", ".").replace("]", "")
+            return [(f[0], f[1], f[2], f[3], quoted_layout, alt)]
+        if layout == "code" or r < n and data[r] in b"(.":
+            return []
+        if b"[" in expr or (b"." in expr and _bare(data, pos, n) == q and
+                            all(part[:1].isalpha() or part[:1] in (b"_", b"$") for part in expr.split(b"."))):
+            return []  # a reference: os.environ["X"], process.env.X, settings.API_KEY
+    e = _bare(data, pos, n)
+    if e <= pos:
+        return []
+    after = _skip(data, e, n)
+    if (after < n and data[after] not in _BARE_END and op != " " and not _NEXT_ASSIGNMENT.match(data, after)) or \
+            after < n and data[after] == 44 and layout == "yaml":
+        return []  # more code follows on the line (`a = b = f(x)`, `key: some words`): not a bare value
+    if layout == "env" and op == "=" and pos > 0 and data[pos - 1] in _WS:
+        layout = "ini"
+    text = _text(data[pos:e])
+    if e < n and data[e] == 44 and layout in ("env", "ini"):  # PRIVATE_KEYS=0x..,0x..
+        e2 = e
+        while e2 < n and data[e2] == 44:
+            e2 = _bare(data, e2 + 1, n)
+        parts, a = [], pos
+        for piece in data[pos:e2].split(b","):
+            if piece:
+                parts.append((a, a + len(piece), _text(piece), "", "list", ""))
+            a += len(piece) + 1
+        return parts
+    return [(pos, e, text, "", layout, "")]
+
+
+# -- the searches ---------------------------------------------------------------------------------------------
+def _assignments(data: bytes, lo: int, hi: int, out: list, names: bytes) -> None:
+    rx = _re(_ASSIGN, names)
+    for m in _matches(rx, data, lo, hi):
+        op = m.group(2)
+        if op == b"==" or op == b":" and data[m.end():m.end() + 2] == b"//":  # a comparison, a URL's scheme
+            continue
+        if data[m.start(1) - 2:m.start(1)] == b"${":  # ${X:-default}: _defaults reads it
+            continue
+        name = _text(m.group(1)).lstrip("$@")
+        at = m.end()
+        if op == b":" and data[at - 1] == 58 and at < len(data) and data[at] not in b"\"'`\\[{|>\r\n":
+            continue  # `name:value` with no space is no YAML mapping (host:port, rule-id:fingerprint, a?b:c)
+        op_s = op.decode() if len(op) <= 3 else "="
+        in_query = op == b"=" and m.start(1) > 0 and data[m.start(1) - 1] in b"?&"  # ?apikey=v&secret=v
+        for a, b, text, quote, layout, alt in read_value(data, at, op_s, m.start(1)):
+            out.append(Entry(name, text, a, b, quote, "url" if in_query else layout, alt=alt))
+
+
+def _env_lines(data: bytes, lo: int, hi: int, out: list, names: bytes) -> None:
+    for m in _matches(_re(_ENV, names), data, lo, hi):
+        for a, b, text, quote, layout, alt in read_value(data, m.end(), " ", m.start(1)):
+            out.append(Entry(_text(m.group(1)), text, a, b, quote, "env", alt=alt))
+
+
+def _cli_flags(data: bytes, lo: int, hi: int, out: list, names: bytes) -> None:
+    for m in _matches(_re(_CLI, names), data, lo, hi):
+        at = m.end()
+        if at >= len(data) or data[at] in b"-$":
+            continue
+        if data[at] in _QUOTES:
+            s = read_strings(data, at, len(data))
+            if s is not None:
+                out.append(Entry(_text(m.group(1)).lstrip("-"), s[2], s[0], s[1], s[4], "cli"))
+            continue
+        e = _bare(data, at, len(data))
+        if e > at:
+            out.append(Entry(_text(m.group(1)).lstrip("-"), _text(data[at:e]), at, e, "", "cli"))
+
+
+def _calls(data: bytes, lo: int, hi: int, out: list, names: bytes, callees: bytes) -> None:
+    seen: set = set()
+    searches = [(_re(_CALL_NAMED, names), True)]
+    if callees:
+        searches.append((_re(_CALL_POS, callees=callees), False))
+    for rx, named in searches:
+        for m in _matches(rx, data, lo, hi):
+            open_paren = m.start(2) - 1
+            if open_paren in seen:
+                continue
+            callee = _text(m.group(1) or b"")
+            positional, keywords, _after = _call_args(data, open_paren)
+            if positional and positional[0][0] == 0 and _name_like(positional[0][3]):
+                seen.add(open_paren)
+                name = positional[0][3]
+                d = keywords.get("default")
+                for item in positional[1:2]:
+                    out.append(Entry(name, item[3], item[1], item[2], item[4], "call", callee=callee))
+                if d is not None:
+                    out.append(Entry(name, d[2], d[0], d[1], d[3], "call", callee=callee))
+                continue
+            if not named:
+                seen.add(open_paren)
+                for index, a, b, text, quote in positional:
+                    out.append(Entry("", text, a, b, quote, "call", callee=callee))
+
+
+def _sql_inserts(data: bytes, lo: int, hi: int, out: list, has_credential_word) -> None:
+    """`INSERT INTO t (col, ...) VALUES ('v', ...), (...)`: each literal is named by its column."""
+    for m in _matches(_re(_INSERT), data, lo, hi):
+        cols = [c.strip(b" \t\r\n`\"[]") for c in m.group(1).split(b",")]
+        if not any(has_credential_word(_text(c)) for c in cols):
+            continue
+        p = m.end() - 1
+        for _ in range(1000):  # rows
+            positional, _keywords, after = _call_args(data, p)
+            for index, a, b, text, quote in positional:
+                if index < len(cols):
+                    out.append(Entry(_text(cols[index]), text, a, b, quote, "csv"))
+            q = _skip(data, after, len(data), True)
+            if q >= len(data) or data[q] != 44:
+                break
+            q = _skip(data, q + 1, len(data), True)
+            if q >= len(data) or data[q] != 40:
+                break
+            p = q
+
+
+def _pairs(data: bytes, lo: int, hi: int, out: list, names: bytes) -> None:
+    for m in _matches(_re(_PAIR, names), data, lo, hi):
+        yaml_form = m.group(2) != b","
+        for a, b, text, quote, layout, alt in read_value(data, m.end(), ":", m.start(1)):
+            out.append(Entry(_text(m.group(1)), text, a, b, quote, "yaml" if yaml_form else layout, alt="value"))
+
+
+def _xml(data: bytes, lo: int, hi: int, out: list, names: bytes) -> None:
+    for m in _matches(_re(_XML, names), data, lo, hi):
+        if m.group(1) != m.group(3):
+            continue
+        a, b = _trimmed(data, m.start(2), m.end(2))
+        if b > a:
+            out.append(Entry(_text(m.group(1)), _text(data[a:b]), a, b, "", "xml"))
+
+
+def _userinfo(data: bytes, lo: int, hi: int, out: list) -> None:
+    for m in _matches(_re(_USERINFO), data, lo, hi):
+        host = _text(m.group(3))
+        out.append(Entry("password", _text(m.group(2)), m.start(2), m.end(2), "", "url",
+                         alt=f"{host}.{_text(m.group(1))}"))
+
+
+def _defaults(data: bytes, lo: int, hi: int, out: list) -> None:
+    for m in _matches(_re(_DEFAULT), data, lo, hi):
+        out.append(Entry(_text(m.group(1)), _text(m.group(2)), m.start(2), m.end(2), "", "env"))
+
+
+def _parses(data: bytes, lo: int, hi: int, out: list) -> None:
+    for m in _matches(_re(_PARSE), data, lo, hi):
+        out.append(Entry("", _text(m.group(1)), m.start(1), m.end(1), '"', "call", callee=_text(m.group(2))))
+
+
+def _split_row(line: bytes, delim: bytes) -> list[tuple[int, int]]:
+    """Cell spans (relative to the line) of a delimited row; a Markdown table's outer pipes are dropped."""
+    spans = []
+    a = 0
+    for piece in line.split(delim):
+        spans.append((a, a + len(piece)))
+        a += len(piece) + len(delim)
+    if delim == b"|":
+        if spans and not line[spans[0][0]:spans[0][1]].strip():
+            spans = spans[1:]
+        if spans and not line[spans[-1][0]:spans[-1][1]].strip():
+            spans = spans[:-1]
+    return spans
+
+
+def _tables(data: bytes, lo: int, hi: int, out: list, has_credential_word) -> None:
+    """CSV/TSV/Markdown tables: a header row naming the columns, then rows; each cell is named by its column."""
+    n = len(data)
+    for m in _matches(_re(_TABLE), data, lo, hi):
+        header = data[m.start():m.end()].rstrip(b"\r")
+        delim = max((b",", b"\t", b";", b"|"), key=header.count)
+        cols = [_text(header[a:b]).strip() for a, b in _split_row(header, delim)]
+        if len(cols) < 2 or not any(has_credential_word(c) for c in cols):
+            continue
+        p = m.end() + 1
+        stop = min(n, p + MAX_CSV_BYTES)
+        while p < stop:
+            e = data.find(b"\n", p, stop)
+            e = stop if e < 0 else e
+            line = data[p:e].rstrip(b"\r")
+            cells = _split_row(line, delim)
+            if len(cells) != len(cols):
+                if delim == b"|" and set(line.strip()) <= set(b"|-: "):
+                    p = e + 1
+                    continue
+                break
+            for (a, b), col in zip(cells, cols):
+                a, b = _trimmed(line, a, b)
+                if b - a >= 2 and line[a] in b"\"'" and line[b - 1] == line[a]:
+                    a, b = a + 1, b - 1
+                if b > a:
+                    out.append(Entry(col, _text(line[a:b]), p + a, p + b, "", "csv"))
+            p = e + 1
+
+
+def extract(data: bytes, regions, has_credential_word=lambda name: False, name_hints=None,
+            callee_hints=None) -> list:
+    """Every entry in the regions ((start, end) pairs, sorted, not overlapping) of data, sorted by position.
+
+    name_hints: lower-case substrings one of which every name worth reading holds (None: every name);
+    callee_hints: the same for the callees whose positional arguments are read (None: every callee).
+    `has_credential_word(column)` tells a table's header from any comma-separated line."""
+    names = _NAME_ANY if name_hints is None else _named(name_hints)
+    callees = _NAME_ANY if callee_hints is None else (_callee(callee_hints) if callee_hints else b"")
+    found: list = []
+    for lo, hi in regions:
+        if name_hints is None or name_hints:
+            _assignments(data, lo, hi, found, names)
+            _env_lines(data, lo, hi, found, names)
+            _cli_flags(data, lo, hi, found, names)
+            _pairs(data, lo, hi, found, names)
+            if b"</" in data[lo:hi]:
+                _xml(data, lo, hi, found, names)
+        _calls(data, lo, hi, found, names, callees)
+        if b"://" in data[lo:hi]:
+            _userinfo(data, lo, hi, found)
+        if b"${" in data[lo:hi]:
+            _defaults(data, lo, hi, found)
+        if b".parse::<" in data[lo:hi]:
+            _parses(data, lo, hi, found)
+        _tables(data, lo, hi, found, has_credential_word)
+        if b"NSERT" in data[lo:hi] or b"nsert" in data[lo:hi]:
+            _sql_inserts(data, lo, hi, found, has_credential_word)
+    return unique_entries(found)
+
+
+def unique_entries(found: list) -> list:
+    """Sorted by position; an entry found by two searches is kept once (a name/value pair's own name wins)."""
+    found.sort(key=lambda e: (e.start, -e.end, e.alt != "value"))
+    unique: list = []
+    seen: set = set()
+    for e in found:
+        key = (e.start, e.end, e.callee)
+        if key not in seen:
+            seen.add(key)
+            unique.append(e)
+    return unique
+
+
+# -- names around an entry --------------------------------------------------------------------------------------
+_KEY_BEFORE = None
+
+
+def enclosing_names(data: bytes, pos: int) -> list[str]:
+    """The names enclosing the entry at pos, innermost first: the keys of the mappings and the callees of the
+    calls it sits in (`{"binance": {"key": ...}}`, `ccxt.binance({...})`, YAML and pretty-printed JSON by
+    indentation, INI/TOML `[section]` headers). Looks back at most PATH_BACK bytes."""
+    global _KEY_BEFORE
+    if _KEY_BEFORE is None:
+        import re
+
+        _KEY_BEFORE = re.compile(
+            rb"(?:([A-Za-z_$][\w$.\-]*)\\?[\"'`]?\]?[ \t]*(?:=>|:=|=|:)[ \t]*)?"
+            rb"(?:(?:new[ \t]+)?([A-Za-z_$][\w$.]*)[ \t]*\([ \t]*)?$")
+    names: list[str] = []
+    lo = max(0, pos - PATH_BACK)
+    line_start = data.rfind(b"\n", lo, pos) + 1 or lo
+    # on the entry's line: the keys before each unclosed '{' / '(' (a one-line dict or call)
+    depth = 0
+    p = pos - 1
+    while p >= line_start:
+        c = data[p]
+        if c in b"}])":
+            depth += 1
+        elif c in b"{[(":
+            if depth == 0:
+                _names_before(data[max(line_start, p - 120):p], names)
+            else:
+                depth -= 1
+        p -= 1
+    # lines above with less indentation: YAML, pretty JSON, Python dicts; an INI/TOML section ends the walk
+    indent = _line_indent(data, pos)[1]
+    p = line_start - 1
+    lines = 0
+    while p > lo and lines < 400:
+        ls = data.rfind(b"\n", lo, p) + 1
+        line = data[ls:p]
+        p = ls - 1
+        lines += 1
+        body = line.strip()
+        if not body or body[:1] in (b"#", b"/"):
+            continue
+        if body[:1] == b"[" and body.endswith(b"]") and b"," not in body and b'"' not in body:
+            section = body[1:-1].strip(b"[] ")
+            if section:
+                names.append(_text(section))
+                break
+            continue
+        ind = len(line) - len(line.lstrip(b" \t"))
+        if ind < indent:
+            indent = ind
+            stripped = line.rstrip(b" \t\r")
+            if stripped.endswith((b"{", b"[", b"(")):
+                _names_before(stripped[:-1].rstrip(), names)
+            elif stripped.endswith(b":"):
+                key = stripped[:-1].strip().lstrip(b"- ").strip(b"\"'")
+                if key:
+                    names.append(_text(key))
+            if indent == 0:
+                # keep looking for a section header above top-level keys
+                continue
+    return names
+
+
+def _names_before(text: bytes, names: list) -> None:
+    """The callee and the key written before an opening bracket: `x = ccxt.okx(` -> ccxt.okx, x."""
+    m = _KEY_BEFORE.search(text)
+    if m:
+        names.extend(_text(g) for g in (m.group(2), m.group(1)) if g)
+
+
+def has_words(name: str, words: frozenset) -> bool:
+    return not words.isdisjoint(words_of(name)[1])

@@ -1,0 +1,56 @@
+"""Names as words: `BINANCE_API_KEY_PROD`, `kucoinToken`, `exchanges.binance.secret`, `X-MBX-APIKEY` and
+`okx-pass` become lower-case tokens, and a word is found in a name when it equals one token or several adjacent
+tokens joined ("squashed" matching, as docs/venues.md describes): `apikey` is found in `api_key`, `apiKey`,
+`APIKEY` and `X-MBX-APIKEY`; `gate` is never found in `gateway`.
+"""
+from __future__ import annotations
+
+import re
+
+_SPLIT = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+MAX_RUN = 4          # a word spans at most this many tokens (api_key_id, private_key_signer)
+_CACHE: dict[str, tuple[tuple[str, ...], frozenset]] = {}
+_CACHE_LIMIT = 4096
+
+
+def squash(word: str) -> str:
+    """How words are compared: lower case without separators (`gate.io`, `GATE_IO`, `gateIo` -> `gateio`)."""
+    return re.sub(r"[^a-z0-9]", "", word.lower())
+
+
+def tokens(name: str) -> tuple[str, ...]:
+    """The words of a name in order, lower case: camelCase, snake_case, kebab, dotted and UPPER names alike."""
+    return words_of(name)[0]
+
+
+def words_of(name: str) -> tuple[tuple[str, ...], frozenset]:
+    """(tokens, every run of up to MAX_RUN adjacent tokens squashed): what a word is compared against."""
+    hit = _CACHE.get(name)
+    if hit is not None:
+        return hit
+    toks = tuple(t.lower() for t in _SPLIT.findall(name))
+    runs = set()
+    for i in range(len(toks)):
+        joined = ""
+        for j in range(i, min(len(toks), i + MAX_RUN)):
+            joined += toks[j]
+            runs.add(joined)
+    hit = (toks, frozenset(runs))
+    if len(_CACHE) >= _CACHE_LIMIT:
+        _CACHE.clear()
+    _CACHE[name] = hit
+    return hit
+
+
+def suffix_runs(name: str, strip: frozenset = frozenset()) -> frozenset:
+    """The squashed runs that end a name (after dropping trailing tokens in `strip`): a callee is named by its
+    last words (`ethers.Wallet`, `Account.from_key`), not by any word inside it (`getWalletBalance`)."""
+    toks = list(words_of(name)[0])
+    while toks and toks[-1] in strip:
+        toks.pop()
+    runs = set()
+    joined = ""
+    for t in reversed(toks[-MAX_RUN:]):
+        joined = t + joined
+        runs.add(joined)
+    return frozenset(runs)

@@ -1,0 +1,319 @@
+"""Step two of the engine: recognition. Entries (name, value, position) in, raw matches out.
+
+A `names:` rule is data: which words a name must hold (venue words x credential words, in any order, any case
+style, with any affixes), which callees name a positional argument, and the shape the whole value must have.
+The venue is found in the entry's own name, in the names enclosing it (`exchanges.binance.secret`, a
+`[binance]` section, `ccxt.binance({...})`), in the text around it (the rule's context window), or through a
+paired value beside it (an OKX-shaped key next to an OKX-shaped secret). Validators, placeholders, public test
+keys and the allowlist pragma then apply as to every rule.
+"""
+from __future__ import annotations
+
+import bisect
+
+from crypto_key_guard.engine.extract import Entry, enclosing_names, extract, unique_entries
+from crypto_key_guard.engine.extract.decode import decode_value
+from crypto_key_guard.engine.extract.names import suffix_runs, words_of
+from crypto_key_guard.util.records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only
+    from typing import Any
+
+    from crypto_key_guard.engine.rules import Rule
+
+AFTER_CONTEXT_RANK = 1 << 16  # context found only after a value ranks behind any found before it
+PAIR_RANK = 1 << 17           # a venue known only from a paired value ranks behind a named one
+PAIR_WINDOW = 400             # bytes between a value and the value it pairs with
+MAX_DECODE_DEPTH = 3          # decoded values and documents are re-scanned at most this deep
+MAX_VALUE = 16384
+PUBLIC_NAMES = frozenset(("public", "pub", "publickey"))
+# trailing words of a callee that convert rather than name: PrivateKeySigner::from_str, Wallet.new
+CALLEE_NOISE = frozenset(("from", "str", "new", "parse", "create", "unwrap", "of", "init", "hex", "fromhex",
+                          "bytes", "to", "string"))
+
+
+@record
+class RawMatch:
+    """A match inside the engine. Holds the raw secret: never leaves the engine except to the plugin."""
+    rule: Any
+    start: int
+    end: int
+    value: str
+    distance: int = -1  # how far the nearest context match is from the value; -1 when the rule has no context
+
+
+def context_distance(rule: Rule, data: bytes, start: int, end: int) -> int:
+    """Bytes between the value and the nearest context match; -1 when none is found (or the rule has none).
+
+    `context` is searched in the window before the value (its last occurrence counts), `context_after` in the
+    window after it; either is enough. Each window is searched as a text of its own (`^` in `context_after` is
+    the end of the value). Where rules overlap, the nearest context ranks first: in a file that names two
+    exchanges, a value is credited to the one named closest to it. A name before the value (its own variable
+    name, the section it sits in) ranks ahead of any name after it, which may be the next entry's.
+    """
+    if rule.context is not None:
+        lo = max(0, start - rule.context_window)
+        last = None
+        for last in rule.context.finditer(data[lo:start]):
+            pass
+        if last is not None:
+            return start - lo - last.end()
+    if rule.context_after is not None:
+        m = rule.context_after.search(data[end: end + rule.context_after_window])
+        if m is not None:
+            return AFTER_CONTEXT_RANK + m.start()
+    return -1
+
+
+def merge_regions(plan, size: int) -> list[tuple[int, int]]:
+    """The union of the plan's regions (None: the whole buffer), sorted and merged."""
+    spans: list[tuple[int, int]] = []
+    for _rule, regions in plan:
+        if regions is None:
+            return [(0, size)]
+        spans.extend(regions)
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for lo, hi in spans:
+        if merged and lo <= merged[-1][1]:
+            if hi > merged[-1][1]:
+                merged[-1] = (merged[-1][0], hi)
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def _json_unescape(value: str) -> str:
+    return value.replace("\\/", "/") if "\\/" in value else value
+
+
+def ends_with_credential(rule: Rule, toks: tuple, alt: str, venues: frozenset = frozenset()) -> bool:
+    """The name's last credential word is followed only by affix words, numbers and venue names (API_KEY_PROD,
+    SECRET_2, API_KEY_COINEX)."""
+    for name_toks in (toks, words_of(alt)[0] if alt else ()):
+        for i in range(len(name_toks) - 1, -1, -1):
+            if any("".join(name_toks[j:i + 1]) in rule.credential for j in range(max(0, i - 3), i + 1)):
+                if all(t in rule.ends_name or t.isdigit() or t in venues for t in name_toks[i + 1:]):
+                    return True
+                break
+    return False
+
+
+class NamesIndex:
+    """The `names:` rules of a plan, indexed by the words that select them: an entry is checked only against the
+    rules whose credential (or callee) words its name holds."""
+
+    def __init__(self, rules: list, shapes: dict) -> None:
+        self.rules = rules
+        self.shapes = []
+        for rule in rules:  # compiled once per rule, shared by the indexes of every plan
+            shape = shapes.get(id(rule))
+            if shape is None:
+                shape = shapes[id(rule)] = (rule, _fullmatch(rule.value))
+            self.shapes.append(shape[1])
+        self.by_word: dict[str, list[int]] = {}
+        self.by_callee: dict[str, list[int]] = {}
+        self.any_name: list[int] = []
+        for n, rule in enumerate(rules):
+            for word in rule.credential:
+                if word == "*":
+                    self.any_name.append(n)
+                else:
+                    self.by_word.setdefault(word, []).append(n)
+            for word in rule.callees:
+                self.by_callee.setdefault(word, []).append(n)
+
+
+def _fullmatch(regex):
+    """The fastest whole-value match the regex offers (a shipped rule's LazyRegex is compiled here)."""
+    compiled = getattr(regex, "compiled", None)
+    regex = compiled() if compiled is not None else regex
+    native = getattr(regex, "_regexp", None)
+    anchor = _anchor_both()
+    if native is not None and anchor is not None and regex.groups == 0:
+        match = native.Match
+
+        def full(raw: bytes):
+            spans = match(anchor, raw, 0, len(raw))
+            return None if spans[0][0] < 0 else spans
+        return full
+    return regex.fullmatch
+
+
+def _anchor_both():
+    try:
+        import re2
+
+        return re2._Anchor.ANCHOR_BOTH  # type: ignore[attr-defined]
+    except (ImportError, AttributeError):
+        return None
+
+
+class Recogniser:
+    """Applies the `names:` rules of one plan to the entries of one buffer."""
+
+    def __init__(self, scanner, data: bytes, path: str, depth: int) -> None:
+        self.scanner = scanner
+        self.data = data
+        self.path = path
+        self.depth = depth
+        self.not_credential: frozenset = scanner.ruleset.not_credential
+        self._paths: dict[int, frozenset] = {}
+
+    def run(self, plan, found: list) -> None:
+        data = self.data
+        rules = [rule for rule, _ in plan]
+        credential_words = frozenset().union(*(r.credential for r in rules))
+        has_credential_word = lambda column: not credential_words.isdisjoint(words_of(column)[1])  # noqa: E731
+        named = [(r, regions) for r, regions in plan if "*" not in r.name_hints]
+        anyname = [(r, regions) for r, regions in plan if "*" in r.name_hints]
+        entries: list = []
+        if named:
+            hints = frozenset().union(*(r.name_hints for r, _ in named))
+            callees = frozenset().union(*(r.callee_hints for r, _ in named))
+            entries = extract(data, merge_regions(named, len(data)), has_credential_word, hints, callees)
+        if anyname:  # rules that read every name (an env file's NAME=0x..., an explorer's key under any name)
+            entries = unique_entries(entries + extract(data, merge_regions(anyname, len(data)), has_credential_word))
+        self.entries = entries
+        self.starts = [e.start for e in entries]
+        self.index = self.scanner._names_index(rules)
+        for entry in entries:
+            self.recognise(entry, rules, found)
+
+    def _name_runs(self, entry: Entry) -> frozenset:
+        runs = words_of(entry.name)[1] if entry.name else frozenset()
+        if entry.alt:
+            runs = runs | words_of(entry.alt)[1]
+        return runs
+
+    def recognise(self, entry: Entry, rules: list, found: list, decoded: bool = False) -> None:
+        value = _json_unescape(entry.value)
+        if not value or len(value) > MAX_VALUE:
+            return
+        toks, own = words_of(entry.name) if entry.name else ((), frozenset())
+        excluded = not own.isdisjoint(self.not_credential)
+        if excluded and own.isdisjoint(PUBLIC_NAMES):
+            return
+        # `private_key_id`, `access_key_id`: the key's identifier, unless the rule's words name ids (key_id)
+        id_name = bool(toks) and toks[-1] == "id" and len(toks) > 1
+        runs = self._name_runs(entry)
+        callee = suffix_runs(entry.callee) | suffix_runs(entry.callee, CALLEE_NOISE) \
+            if entry.callee and not entry.name else None
+        raw = value.encode("utf-8", "surrogatepass")
+        index = self.index
+        if callee is not None:
+            candidates = {n for w in callee if w in index.by_callee for n in index.by_callee[w]}
+        else:
+            candidates = {n for w in runs if w in index.by_word for n in index.by_word[w]}
+            candidates.update(index.any_name)
+        for n in sorted(candidates):
+            rule = index.rules[n]
+            # BINANCE_PUBLIC_KEY: some venues call the API key their public key; elsewhere 'public' is public
+            if excluded and (own.isdisjoint(rule.venue) or not (own - PUBLIC_NAMES).isdisjoint(self.not_credential)):
+                continue
+            if rule.layouts and entry.layout not in rule.layouts:
+                continue
+            if id_name and callee is None and not any(w.endswith("id") and w in own for w in rule.credential):
+                continue
+            if index.shapes[n](raw) is None:
+                continue
+            if rule.strict and not self.strict_name(rule, entry):
+                continue
+            if rule.ends_name and callee is None and \
+                    not ends_with_credential(rule, toks, entry.alt, self.scanner.ruleset.venue_words):
+                continue
+            distance = self.venue_distance(rule, entry, runs)
+            if distance == -2:
+                continue
+            if not self.scanner._accept_value(rule, self.data, entry.start, value, raw, self.path):
+                continue
+            found.append(RawMatch(rule, entry.start, entry.end, value, distance))
+        if not decoded and self.depth < MAX_DECODE_DEPTH:
+            self.decoded(entry, value, rules, found)
+
+    @staticmethod
+    def strict_name(rule: Rule, entry: Entry) -> bool:
+        """The name holds the venue, or only credential and affix words (and numbers)."""
+        toks, runs = words_of(entry.name)
+        if not runs.isdisjoint(rule.venue):
+            return True
+        return all(t in rule.strict or t.isdigit() for t in toks)
+
+    def decoded(self, entry: Entry, value: str, rules: list, found: list) -> None:
+        """A base64/hex/percent-encoded value: recognised again decoded (same names), and re-scanned as a
+        document when it holds lines or assignments; positions map back to the encoded value."""
+        hit = decode_value(value)
+        if hit is None:
+            return
+        text, how = hit
+        inner = Entry(entry.name, text, entry.start, entry.end, entry.quote, entry.layout, entry.callee,
+                      entry.alt, how)
+        self.recognise(inner, rules, found, decoded=True)
+        if "\n" in text or "=" in text or ":" in text:
+            for m in self.scanner.iter_matches(text.encode("utf-8", "surrogatepass"), self.path, self.depth + 1):
+                found.append(m._replace(start=entry.start, end=entry.end))
+
+    def enclosing(self, entry: Entry) -> frozenset:
+        runs = self._paths.get(entry.start)
+        if runs is None:
+            runs = frozenset()
+            for name in enclosing_names(self.data, entry.start):
+                runs = runs | words_of(name)[1]
+            self._paths[entry.start] = runs
+        return runs
+
+    def venue_distance(self, rule: Rule, entry: Entry, runs: frozenset) -> int:
+        """How closely the rule's venue is tied to the entry: 0 named in its own name, 1 in an enclosing name,
+        else the context window's distance, PAIR_RANK + bytes for a paired value; -2 not tied; -1 the rule
+        names no venue."""
+        if not rule.venue:
+            if rule.context is None and rule.context_after is None:
+                return -1
+            d = context_distance(rule, self.data, entry.start, entry.end)
+            return d if d >= 0 else -2
+        if not runs.isdisjoint(rule.venue):
+            return 0
+        if entry.callee and not words_of(entry.callee)[1].isdisjoint(rule.venue):
+            return 0
+        if not self.enclosing(entry).isdisjoint(rule.venue):
+            return 1
+        d = context_distance(rule, self.data, entry.start, entry.end)
+        if d >= 0:
+            return d + 2
+        if rule.pair:
+            d = self.paired(rule, entry)
+            if d >= 0:
+                return PAIR_RANK + d
+        return -2
+
+    def paired(self, rule: Rule, entry: Entry) -> int:
+        """Distance to a value beside this one that has the shape and name of one of the rule's pair rules."""
+        partners = [(_compiled(pattern), words) for pattern, words in rule.pair]
+        lo = bisect.bisect_left(self.starts, entry.start - PAIR_WINDOW)
+        hi = bisect.bisect_right(self.starts, entry.end + PAIR_WINDOW)
+        best = -1
+        for other in self.entries[lo:hi]:
+            if other is entry or other.start == entry.start:
+                continue
+            runs = self._name_runs(other)
+            raw = _json_unescape(other.value).encode("utf-8", "surrogatepass")
+            for shape, words in partners:
+                if runs.isdisjoint(words) or shape.fullmatch(raw) is None:
+                    continue
+                gap = entry.start - other.end if other.end <= entry.start else other.start - entry.end
+                if best < 0 or gap < best:
+                    best = max(gap, 0)
+        return best
+
+
+_PAIR_SHAPES: dict[str, Any] = {}
+
+
+def _compiled(pattern: str):
+    shape = _PAIR_SHAPES.get(pattern)
+    if shape is None:
+        from crypto_key_guard.engine.rules import compile_regex
+
+        shape = _PAIR_SHAPES[pattern] = compile_regex(pattern, "names.pair", None, shipped=True)
+    return shape

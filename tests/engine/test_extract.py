@@ -1,0 +1,219 @@
+"""Extraction (step one of the engine): every layout family gives the (name, value) entries it holds.
+
+Values are fake and generated at test time; the assertions are on names, values, spans and layouts.
+"""
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+
+from crypto_key_guard.engine.examples import expand
+from crypto_key_guard.engine.extract import enclosing_names, extract
+from crypto_key_guard.engine.extract.decode import decode_value, whole_document
+from crypto_key_guard.engine.extract.names import suffix_runs, tokens, words_of
+
+
+def entries(text: str) -> list[tuple[str, str, str]]:
+    data = text.encode("utf-8")
+    found = extract(data, [(0, len(data))], lambda column: "key" in column.lower())
+    for e in found:  # the span holds the value (joined, decoded and JSON-unescaped values aside)
+        assert 0 <= e.start <= e.end <= len(data)
+    return [(e.name or f"({e.callee})", e.value, e.layout) for e in found]
+
+
+def names_for(text: str, value: str) -> set[str]:
+    """The names given to value (an entry's own name and the env variable read beside it)."""
+    data = text.encode("utf-8")
+    found = extract(data, [(0, len(data))], lambda column: "key" in column.lower())
+    return {n for e in found if e.value == value for n in (e.name or f"({e.callee})", e.alt) if n}
+
+
+V = "Fake8vR2kLm9Tx4Wp7"  # a stand-in value; its shape does not matter to extraction
+
+
+# -- one case per layout family: (text, name the value must be given) ---------------------------------------
+LAYOUTS = {
+    "python": (f'BINANCE_API_KEY = "{V}"', "BINANCE_API_KEY"),
+    "python-annotated": (f'api_key: str = "{V}"', "api_key"),
+    "js-object": (f'const cfg = {{ apiKey: "{V}" }};', "apiKey"),
+    "ts-typed": (f'const API_KEY: string = "{V}";', "API_KEY"),
+    "go": (f'apiKey := "{V}"', "apiKey"),
+    "go-struct": (f'cfg := Config{{APIKey: "{V}"}}', "APIKey"),
+    "rust-let": (f'let api_secret: &str = "{V}";', "api_secret"),
+    "java": (f'private static final String API_SECRET = "{V}";', "API_SECRET"),
+    "csharp": (f'public const string ApiSecret = "{V}";', "ApiSecret"),
+    "kotlin": (f'val apiSecret: String = "{V}"', "apiSecret"),
+    "swift": (f'let apiSecret = "{V}"', "apiSecret"),
+    "php-var": (f"$apiSecret = '{V}';", "apiSecret"),
+    "php-array": (f"'api_secret' => '{V}',", "api_secret"),
+    "ruby-symbol": (f":api_secret => '{V}'", "api_secret"),
+    "ruby-hash": (f"api_secret: '{V}'", "api_secret"),
+    "shell-export": (f'export OKX_SECRET="{V}"', "OKX_SECRET"),
+    "dotenv": (f"OKX_SECRET={V}", "OKX_SECRET"),
+    "dockerfile-env": (f"ENV OKX_SECRET {V}", "OKX_SECRET"),
+    "dockerfile-env-eq": (f"ENV OKX_SECRET={V}", "OKX_SECRET"),
+    "ini": (f"[okx]\nsecret = {V}\n", "secret"),
+    "toml": (f'[okx]\nsecret = "{V}"\n', "secret"),
+    "toml-multiline": (f'secret = """{V}"""', "secret"),
+    "yaml": (f"okx:\n  secret: {V}\n", "secret"),
+    "yaml-quoted": (f"secret: '{V}'", "secret"),
+    "yaml-block": (f"secret: |\n  {V}\nnext: 1\n", "secret"),
+    "yaml-folded": (f"secret: >-\n  {V}\n", "secret"),
+    "yaml-tag": (f"secret: !!str {V}", "secret"),
+    "yaml-anchor": (f"secret: &main {V}", "secret"),
+    "k8s-env": (f"env:\n  - name: OKX_SECRET\n    value: \"{V}\"\n", "OKX_SECRET"),
+    "ecs-json": (f'{{"name": "OKX_SECRET", "value": "{V}"}}', "OKX_SECRET"),
+    "json": (f'{{"secret": "{V}"}}', "secret"),
+    "notebook-source": (f'    "OKX_SECRET = \\"{V}\\"\\n",', "OKX_SECRET"),
+    "xml-element": (f"<apiKey>{V}</apiKey>", "apiKey"),
+    "xml-attribute": (f'<add key="x" apiKey="{V}" />', "apiKey"),
+    "jenkins": (f"<secret>{V}</secret>", "secret"),
+    "makefile-cond": (f"API_KEY ?= {V}", "API_KEY"),
+    "makefile-append": (f"API_KEY += {V}", "API_KEY"),
+    "makefile-simple": (f"API_KEY := {V}", "API_KEY"),
+    "cli-space": (f"bot --api-key {V} --dry-run", "api-key"),
+    "cli-equals": (f"bot --secret={V}", "secret"),
+    "url-query": (f"https://api.example.com/v1?apikey={V}&x=1", "apikey"),
+    "http-header": (f"X-MBX-APIKEY: {V}", "X-MBX-APIKEY"),
+    "curl-header": (f'curl -H "X-MBX-APIKEY: {V}" https://x', "X-MBX-APIKEY"),
+    "python-kwarg": (f'client = Client(api_key="{V}")', "api_key"),
+    "pydantic-default": (f'api_key: str = Field(default="{V}")', "api_key"),
+    "argparse-default": (f'parser.add_argument("--api-key", default="{V}")', "--api-key"),
+    "click-default": (f'@click.option("--api-secret", default="{V}")', "--api-secret"),
+    "env-fallback-or": (f'api_key = os.getenv("BINANCE_KEY") or "{V}"', "api_key"),
+    "env-fallback-arg": (f'api_key = os.getenv("BINANCE_KEY", "{V}")', "api_key"),
+    "env-fallback-environ-get": (f'api_key = os.environ.get("BINANCE_KEY", "{V}")', "BINANCE_KEY"),
+    "js-fallback-or": (f'const key = process.env.BINANCE_KEY || "{V}";', "key"),
+    "js-fallback-nullish": (f'const key = process.env.BINANCE_KEY ?? "{V}";', "key"),
+    "shell-default": (f"KEY=${{BINANCE_KEY:-{V}}}", "BINANCE_KEY"),
+    "setdefault": (f'os.environ.setdefault("BINANCE_KEY", "{V}")', "BINANCE_KEY"),
+    "concat-plus": (f'API_KEY = "{V[:8]}" + \\\n    "{V[8:]}"', "API_KEY"),
+    "concat-implicit": (f'API_KEY = (\n    "{V[:8]}"\n    "{V[8:]}"\n)', "API_KEY"),
+    "padded": (f'API_KEY = "  {V}  "', "API_KEY"),
+    "csv": (f"address,private_key\n0xabc,{V}\n", "private_key"),
+    "tsv": (f"address\tprivate_key\n0xabc\t{V}\n", "private_key"),
+    "markdown-table": (f"| address | private_key |\n|---|---|\n| 0xabc | {V} |\n", "private_key"),
+    "list-python": (f'PRIVATE_KEYS = ["{V}", "other-value-1"]', "PRIVATE_KEYS"),
+    "list-yaml": (f"private_keys:\n  - {V}\n  - other\n", "private_keys"),
+    "list-env": (f"PRIVATE_KEYS={V},{V[::-1]}", "PRIVATE_KEYS"),
+    "userinfo": (f"proxy = 'http://trader:{V}@proxy.example.com:8080'", "password"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LAYOUTS))
+def test_layout_family_gives_the_value_its_name(case: str) -> None:
+    text, name = LAYOUTS[case]
+    assert name in names_for(text, V), entries(text)
+
+
+@pytest.mark.parametrize("text,callee", [
+    (f'client = Client("{V}", "{V[::-1]}")', "Client"),
+    (f'signed = w3.eth.account.sign_transaction(tx, "{V}")', "w3.eth.account.sign_transaction"),
+    (f'const wallet = new ethers.Wallet("{V}", provider);', "ethers.Wallet"),
+    (f'let w: LocalWallet = "{V}".parse::<LocalWallet>().unwrap();', "LocalWallet"),
+])
+def test_positional_arguments_are_named_by_their_callee(text: str, callee: str) -> None:
+    assert f"({callee})" in names_for(text, V)
+
+
+@pytest.mark.parametrize("text", [
+    'api_key = os.getenv("BINANCE_KEY")',
+    'api_key = os.environ["BINANCE_KEY"]',
+    "const key = process.env.BINANCE_KEY;",
+    "KEY=${BINANCE_KEY}",
+    "KEY=$BINANCE_KEY",
+    "api_key: *default_key",
+    "api_key: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n",
+    'if api_key == "abc": pass',
+])
+def test_env_reads_references_and_comparisons_give_no_value(text: str) -> None:
+    assert all(v not in ("BINANCE_KEY", "abc") and not v.startswith("$") for _, v, _ in entries(text)), entries(text)
+    assert not [e for e in entries(text) if e[0] in ("api_key", "key", "KEY")]
+
+
+def test_concatenation_joins_pieces_and_padding_is_trimmed() -> None:
+    assert names_for(f'K = "{V[:5]}" "{V[5:]}"', V) == {"K"}
+    assert names_for(f'K = "{V[:5]}" +\n  "{V[5:]}"', V) == {"K"}
+    assert names_for(f'K = " {V} "', V) == {"K"}
+
+
+def test_json_escapes_are_kept_for_recognition_to_undo() -> None:
+    found = entries('{"secret": "ab\\/cd' + V + '"}')
+    assert found and found[0][1] == "ab\\/cd" + V  # the span is the written text; recognise() unescapes \/
+
+
+def test_yaml_block_scalar_value_and_span() -> None:
+    text = f"key: |\n  {V}\n  {V[::-1]}\nnext: x\n"
+    data = text.encode()
+    (entry,) = [e for e in extract(data, [(0, len(data))]) if e.name == "key"]
+    assert entry.value == f"{V}\n{V[::-1]}"
+    assert data[entry.start:entry.end].decode().split() == [V, V[::-1]]
+
+
+def test_csv_rows_need_the_header_and_stop_at_a_different_shape() -> None:
+    text = f"address,private_key\n0x1,{V}\n0x2,{V[::-1]}\nsome prose, with a comma, and more\n"
+    assert [v for n, v, _ in entries(text) if n == "private_key"] == [V, V[::-1]]
+    assert not [e for e in entries(f"hello,world\n1,{V}\n") if e[1] == V]  # no credential column
+
+
+@pytest.mark.parametrize("text,value_at,expected", [
+    ('exchanges:\n  binance:\n    main:\n      secret: VALUE\n', "VALUE", ["main", "binance", "exchanges"]),
+    ('cfg = {"binance_main": {"api_key_main": "VALUE"}}', "VALUE", ["binance_main", "cfg"]),
+    ('[kraken]\nfoo = 1\nsecret = "VALUE"\n', "VALUE", ["kraken"]),
+    ('ex = ccxt.okx({\n  "apiKey": "VALUE",\n})', "VALUE", ["ccxt.okx", "ex"]),
+    ('{\n  "wallet": {\n    "key": "VALUE"\n  }\n}', "VALUE", ["wallet"]),
+])
+def test_enclosing_names(text: str, value_at: str, expected: list[str]) -> None:
+    data = text.encode()
+    assert enclosing_names(data, data.index(value_at.encode())) == expected
+
+
+@pytest.mark.parametrize("name,words", [
+    ("BINANCE_API_KEY_PROD", ("binance", "api", "key", "prod")),
+    ("kucoinToken", ("kucoin", "token")),
+    ("X-MBX-APIKEY", ("x", "mbx", "apikey")),
+    ("exchanges.binance.secret", ("exchanges", "binance", "secret")),
+    ("APIKey", ("api", "key")),
+    ("okx-pass", ("okx", "pass")),
+    ("API_SECRET_1", ("api", "secret", "1")),
+])
+def test_names_become_words(name: str, words: tuple) -> None:
+    assert tokens(name) == words
+
+
+def test_words_match_whole_tokens_or_joined_runs() -> None:
+    runs = words_of("BINANCE_API_KEY_PROD")[1]
+    assert {"binance", "apikey", "key", "binanceapikey"} <= runs
+    assert "gate" not in words_of("GATEWAY_API_KEY")[1]
+    assert "gateio" in words_of("gate_io_key")[1]
+    assert "fromkey" in suffix_runs("Account.from_key")
+    assert "privatekeysigner" in suffix_runs("PrivateKeySigner::from_str", frozenset({"from", "str"}))
+    assert "wallet" not in suffix_runs("getWalletBalance")
+
+
+def test_decoding_is_bounded_to_text() -> None:
+    import base64
+
+    rng = random.Random(1)
+    env = f"BINANCE_API_SECRET={expand('{alnum:64}', rng)}\n"
+    assert decode_value(base64.b64encode(env.encode()).decode()) == (env, "base64")
+    assert decode_value(expand("{alnum:64}", rng)) is None  # random key material decodes to binary: left alone
+    assert decode_value("abc%2Bdef%3D") == ("abc+def=", "percent")
+    doc = base64.b64encode(env.encode()) + b"\n"
+    assert whole_document(doc) == (0, len(doc) - 1, env.encode())
+    assert whole_document(b"not base64 at all, just prose\n") is None
+
+
+def test_extraction_is_linear_on_huge_minified_input() -> None:
+    """A 2 MB minified line full of names and operators: time grows with size, not with its square."""
+    unit = b'a.apiKey="x";b={secret:"y",k:[1,2,3]},c=f(d,"z");'
+    timings = []
+    for copies in (4_000, 16_000):
+        data = unit * copies
+        start = time.perf_counter()
+        found = extract(data, [(0, len(data))])
+        timings.append(time.perf_counter() - start)
+        assert len(found) >= copies
+    assert timings[1] < timings[0] * 8  # 4x the input: well under 16x the time
