@@ -168,6 +168,8 @@ class Scanner:
         if any(a.search(raw) for a in rule.allow):
             return False
         if rule.validators:
+            # the line around the value, at most 4 KiB each side: on a 50 MB minified line an unbounded
+            # search/copy per candidate would make the scan quadratic
             lo = max(0, start - 4096)
             line_start = data.rfind(b"\n", lo, start) + 1 or lo
             line_end = data.find(b"\n", start, start + len(raw) + 4096)
@@ -181,33 +183,12 @@ class Scanner:
         return not self._allowlisted(data, start)
 
     def _accept(self, rule: Rule, data: bytes, start: int, end: int, path: str) -> bool:
-        raw = data[start:end]
-        value = raw.decode("utf-8", "replace")
-        before = data[max(0, start - rule.context_window): start] if rule.context_window else b""
+        """A pattern rule's match: its context first, then the checks every match passes."""
         if (rule.context is not None or rule.context_after is not None) and \
                 context_distance(rule, data, start, end) < 0:
             return False
-        if rule.use_placeholders and self._is_placeholder(rule, raw, value):
-            return False
-        if rule.entropy_only and _in_minified_line(data, start):
-            return False
-        if not self.include_public_test_keys and self.ruleset.public_test_keys and \
-                public_key_digest(value) in self.ruleset.public_test_keys:
-            return False
-        if any(a.search(raw) for a in rule.allow):
-            return False
-        if rule.validators:
-            # the line around the value, at most 4 KiB each side: on a 50 MB minified line an unbounded
-            # search/copy per candidate would make the scan quadratic
-            lo = max(0, start - 4096)
-            line_start = data.rfind(b"\n", lo, start) + 1 or lo
-            line_end = data.find(b"\n", start, end + 4096)
-            line = data[line_start: line_end if line_end >= 0 else min(len(data), end + 4096)]
-            cand = Candidate(value=value, before=before.decode("utf-8", "replace"),
-                             line=line.decode("utf-8", "replace"), path=path, min_entropy=rule.min_entropy)
-            if not all(VALIDATORS[name](cand) for name in rule.validators):
-                return False
-        return not self._allowlisted(data, start)
+        raw = data[start:end]
+        return self._accept_value(rule, data, start, raw.decode("utf-8", "replace"), raw, path)
 
     def is_placeholder(self, value: str) -> bool:
         """True for fillers such as 'your_api_key_here', '<API_KEY>', 'xxxx', '${VAR}' (the shared list)."""

@@ -154,35 +154,25 @@ _PATTERNS: dict = {}
 
 def _named(hints) -> bytes:
     """A name pattern for names holding one of the hints (lower-case substrings), in any case."""
-    key = ("names", hints)
-    pattern = _PATTERNS.get(key)
-    if pattern is None:
-        pattern = _PATTERNS[key] = _named_pattern(hints)
-    return pattern
-
-
-def _named_pattern(hints) -> bytes:
-    from crypto_key_guard.engine.regex import escape
-
-    alternatives = b"|".join(escape(h.encode("ascii", "ignore")) for h in sorted(hints, key=len, reverse=True) if h)
-    return rb"(?:[A-Za-z_][A-Za-z0-9_.\-]*?)?(?i:" + alternatives + rb")[A-Za-z0-9_.\-]*"
+    return _hinted(hints, rb"[A-Za-z_][A-Za-z0-9_.\-]*", rb"[A-Za-z0-9_.\-]*")
 
 
 def _callee(hints) -> bytes:
     """A callee pattern for callees holding one of the hints ('from key': from_key, fromKey, FROMKEY, from.key)."""
-    key = ("callees", hints)
+    return _hinted(hints, rb"[A-Za-z_$][A-Za-z0-9_$.]*", rb"[A-Za-z0-9_$.]*")
+
+
+def _hinted(hints, head: bytes, tail: bytes) -> bytes:
+    """head? + one of the hints (its words joined by any separators, any case) + tail; built once per hint set."""
+    key = (hints, head)
     pattern = _PATTERNS.get(key)
     if pattern is None:
-        pattern = _PATTERNS[key] = _callee_pattern(hints)
+        from crypto_key_guard.engine.regex import escape
+
+        alternatives = b"|".join(rb"[_.:\-]*".join(escape(t.encode("ascii", "ignore")) for t in h.split())
+                                 for h in sorted(hints, key=len, reverse=True) if h)
+        pattern = _PATTERNS[key] = rb"(?:" + head + rb"?)?(?i:" + alternatives + rb")" + tail
     return pattern
-
-
-def _callee_pattern(hints) -> bytes:
-    from crypto_key_guard.engine.regex import escape
-
-    alternatives = b"|".join(rb"[_.:\-]*".join(escape(t.encode("ascii", "ignore")) for t in h.split())
-                             for h in sorted(hints, key=len, reverse=True) if h)
-    return rb"(?:[A-Za-z_$][A-Za-z0-9_$.]*?)?(?i:" + alternatives + rb")[A-Za-z0-9_$.]*"
 
 
 _QUOTES = b"\"'`"
