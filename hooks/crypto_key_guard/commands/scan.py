@@ -166,7 +166,7 @@ def run_history(args: argparse.Namespace, scanner) -> int:
         from crypto_key_guard.integrations.verify import blob_contents
 
         verifier.apply(result, scanner, blob_contents(result.findings, repo.path))
-    for message in result.notes:
+    for message in result.notes + result.errors:
         print(f"crypto-key-guard: {message}", file=sys.stderr)
     fmt = getattr(args, "format", "text")
     if fmt == "text":
@@ -188,7 +188,9 @@ def run_history(args: argparse.Namespace, scanner) -> int:
         write_report(fmt, result, args.output, tool_args=args)
     if result.findings and verifier is not None:
         return verifier.exit_code(result.findings, getattr(args, "exit_code", EXIT_FINDINGS))
-    return getattr(args, "exit_code", EXIT_FINDINGS) if result.findings else EXIT_CLEAN
+    if result.findings:
+        return getattr(args, "exit_code", EXIT_FINDINGS)
+    return EXIT_USAGE if result.errors else EXIT_CLEAN
 
 
 def _stdin_item():

@@ -11,6 +11,7 @@ from crypto_key_guard.engine.recognise import (  # noqa: F401  (RawMatch, contex
     AFTER_CONTEXT_RANK, MAX_DECODE_DEPTH, PAIR_WINDOW, RawMatch, Recogniser, context_distance)
 from crypto_key_guard.engine.rules import Rule, RuleSet, default_rules
 from crypto_key_guard.engine.validators import VALIDATORS, Candidate, is_low_diversity
+from crypto_key_guard.engine.wallet_files import BDB_MAGICS, SQLITE_HEADER, binary_wallet, text_wallet
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing costs a hook ~5 ms per commit
@@ -264,26 +265,23 @@ class Scanner:
         head = stream.read(SNIFF_BYTES)
         encoding = sniff_encoding(head)
         if encoding is None:  # decided from the first bytes: a binary file is never read further
-            try:
-                stream.seek(0, os.SEEK_END)  # the byte count in the stats is the file's size, as for text
-            except (AttributeError, OSError, ValueError):  # a pipe (history's blob stream drains itself)
-                pass
-            return [], "binary"
+            return self._scan_binary(head, stream, path)
+        whole_file = _whole_file_findings(head, path)  # a wallet file by its content (JSON keystores...)
         if len(head) == SNIFF_BYTES and chunk + overlap > SNIFF_BYTES:
             head += stream.read(chunk + overlap - SNIFF_BYTES)
         if encoding != "utf-8":  # UTF-16/32 files are small in practice; transcode whole
-            return self.scan_bytes(to_utf8(head + stream.read(), encoding), path), encoding
+            return whole_file + self.scan_bytes(to_utf8(head + stream.read(), encoding), path), encoding
         buf = to_utf8(head, "utf-8")
         more = stream.read(chunk)
         if not more:  # the common case: the whole file fits in one window
-            return self.scan_bytes(buf, path), encoding
+            return whole_file + self.scan_bytes(buf, path), encoding
         buf += more
         eof = False
         buf_start = 0          # offset of buf[0] in the (BOM-less) file
         lines_before = 0       # newlines before buf[0]
         column_before = 0      # characters of buf[0]'s line that lie before buf[0]
         region_start = 0
-        findings: list[Finding] = []
+        findings: list[Finding] = whole_file
         while True:
             region_end = region_start + chunk
             while not eof and buf_start + len(buf) < region_end + overlap:
@@ -309,6 +307,41 @@ class Scanner:
                 lines_before += buf.count(b"\n", 0, drop)
                 buf = buf[drop:]
                 buf_start += drop
+
+    # set by the command that builds the scanner (policy.options.prepare): expands archives. engine/ knows
+    # nothing of where bytes come from; the callable is given (scanner, head, stream, path).
+    containers = None
+
+    def _scan_binary(self, head: bytes, stream, path: str) -> tuple[list[Finding], str]:
+        """A binary file: a wallet database is one finding; an archive is opened (`containers`); anything
+        else is skipped unread."""
+        if head[12:16] in BDB_MAGICS or head.startswith(SQLITE_HEADER):
+            wallet = binary_wallet(head, path, stream.read)
+            if wallet is not None:
+                _skip_rest(stream)
+                return [wallet], "wallet"
+        elif self.containers is not None:
+            expanded = self.containers(self, head, stream, path)
+            if expanded is not None:
+                return expanded
+        _skip_rest(stream)
+        return [], "binary"
+
+
+
+def _skip_rest(stream) -> None:
+    try:
+        stream.seek(0, os.SEEK_END)  # the byte count in the stats is the file's size, as for text
+    except (AttributeError, OSError, ValueError):  # a pipe (history's blob stream drains itself)
+        pass
+
+
+def _whole_file_findings(head: bytes, path: str) -> list[Finding]:
+    """Keystore, keypair and wallet files are recognised as a whole (JSON), not by a rule's match."""
+    if head.lstrip()[:1] in (b"{", b"[") or head.startswith(b"QklFM"):
+        found = text_wallet(head, path)
+        return [found] if found is not None else []
+    return []
 
 
 class LineCounter:
@@ -784,11 +817,13 @@ def scan_items(scanner: Scanner, items, jobs: int | None = 1, log=None) -> ScanR
             log(f"{printable(item.path)}: not scanned ({item.skip})")
             continue
         found, how, nbytes, problem = outcome
-        if problem is not None:
+        if problem is not None:  # listed but unreadable: not clean (exit 2 unless something was found)
             stats["not_scanned"] += 1
-            notes.append(f"{printable(item.path)}: {problem}")
+            errors.append(f"{printable(item.path)}: {problem}; exclude it in the configuration to skip it")
             log(f"{printable(item.path)}: not scanned ({problem})")
             continue
+        if "(stopped:" in how:  # an archive a limit stopped: say what was not scanned
+            notes.append(f"{printable(item.path)}: {how}")
         stats["bytes"] += nbytes
         if how == "binary":
             stats["binary_skipped"] += 1

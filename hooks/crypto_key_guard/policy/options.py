@@ -132,6 +132,7 @@ def prepare(args: argparse.Namespace, start: str = ".", use_ignore_file: bool = 
         print(f"crypto-key-guard: warning: {legacy_message(str(ignore_path), len(ignore))}", file=sys.stderr)
     scanner = Scanner(ruleset, min_confidence=args.min_confidence or cfg.get("min_confidence"),
                       include_public_test_keys=bool(include_public), fingerprint=Fingerprinter(ignore.salt))
+    scanner.containers = expand_archives
     session = Session(scanner, cfg, ignore, list(cfg.get("exclude")),
                       getattr(args, "min_severity", None) or cfg.get("min_severity"), finding_base(args, start))
     if session.base is not None:
@@ -140,6 +141,13 @@ def prepare(args: argparse.Namespace, start: str = ".", use_ignore_file: bool = 
         session.own_files = frozenset({root_relative(str(ignore_path), cfg.root, cfg.root)})
         session._own_names = frozenset({ignore_path.name})
     return session
+
+
+def expand_archives(scanner: Any, head: bytes, stream: Any, path: str) -> Any:
+    """The scanner's way into archives (zip, tar, ...): imported only when a binary file is met."""
+    from crypto_key_guard.sources.archives import expand
+
+    return expand(scanner, head, stream, path)
 
 
 def verbose_log(args: argparse.Namespace, prog: str):

@@ -217,7 +217,7 @@ class IndexBlobs:
         self.proc.stdin.flush()  # cat-file answers each request at once (no --buffer)
         header = self.proc.stdout.readline().split()
         if len(header) < 3:
-            raise OSError(errno.ENOENT, "missing from the object store")
+            raise OSError(errno.EIO, "missing from the object store")  # not "gone": fail closed
         self.current = _IndexBlob(self.proc.stdout, int(header[2]))
         return self.current
 

@@ -104,6 +104,8 @@ def open_repo(path: str, since: Optional[str] = None, rev_range: Optional[str] =
         revs = [rev_range]
     else:
         revs = ["--all"]
+    if revs[0] == "--all":  # --all names only the newest stash; the older entries live in its reflog
+        revs[1:1] = stash_entries(path)
     repo = Repo(path=path, revs=revs, bare=bare == "true")
     if shallow == "true":
         shallow_path = os.path.join(path, shallow_file)
@@ -117,6 +119,12 @@ def open_repo(path: str, since: Optional[str] = None, rev_range: Optional[str] =
     if repo.head:
         repo.abbrev = len(_git(path, "rev-parse", "--short", repo.head).strip())
     return repo
+
+
+def stash_entries(path: str) -> list[str]:
+    """Every stash entry's commit (stash@{0}, stash@{1}, ...)."""
+    out = _git(path, "reflog", "show", "--format=%H", "refs/stash", "--", check=False)
+    return [line for line in out.decode("ascii", "replace").split() if re.fullmatch(r"[0-9a-f]{40,64}", line)]
 
 
 def _resolves(path: str, rev: str) -> bool:
@@ -493,6 +501,8 @@ def scan_blobs(repo: Repo, listing: Listing, scanner, progress: Optional[Progres
             if how == "binary":
                 stats["binary_skipped"] += 1
             else:
+                if "(stopped:" in how:  # an archive a limit stopped
+                    notes.append(f"{printable(blob.path)} (blob {blob.sha[:12]}): {how}")
                 stats["blobs_scanned"] += 1
                 stats["bytes_scanned"] += size
                 if found:
@@ -667,7 +677,7 @@ def group_findings(scan: BlobScan, places: dict[tuple[str, str], Place], commits
                 continue
             seen.add(f.fingerprint)
             for p in by_blob.get(sha) or [None]:
-                if keep is None or keep(f._replace(file=p.path) if p else f):
+                if keep is None or keep(f._replace(file=_place_path(p, f)) if p else f):
                     groups.setdefault(f.fingerprint, []).append((f, p))
     intro_shas = sorted({c for p in places.values() for c in p.introduced + p.removed})
     names = name_commits(repo, intro_shas)
@@ -700,7 +710,8 @@ def group_findings(scan: BlobScan, places: dict[tuple[str, str], Place], commits
         intro = first_intro(p0)
         place_dicts = []
         for f, p in entries:
-            d = {"path": p.path if p else f.file, "blob": p.blob if p else "", "line": f.line, "column": f.column}
+            d = {"path": _place_path(p, f) if p else f.file, "blob": p.blob if p else "", "line": f.line,
+                 "column": f.column}
             if p:
                 d.update(introduced_in=[commit_info(c) for c in _by_date(p.introduced, commits)],
                          removed_in=[commit_info(c) for c in _by_date(p.removed, commits)],
@@ -717,6 +728,12 @@ def group_findings(scan: BlobScan, places: dict[tuple[str, str], Place], commits
         result.append(((intro, finding.file, finding.line), finding))
     result.sort(key=lambda r: r[0])
     return [f for _, f in result]
+
+
+def _place_path(place: Place, finding: Finding) -> str:
+    """Where a finding is at a place: the blob's path, and the member's within it for an archive."""
+    member = finding.extra.get("archive_member")
+    return f"{place.path}!{member}" if member else place.path
 
 
 def _by_date(shas: list[str], commits: dict[str, Commit]) -> list[str]:
@@ -754,6 +771,8 @@ def scan_history(repo: Repo, scanner, progress_stream: IO[str] = sys.stderr, ses
         findings = group_findings(scan, places, commits, repo, scanner, keep)
         # every distinct fingerprint makes one entry unless the configuration dropped all its places
         scan.stats["ignored"] = len({x.fingerprint for found in scan.hits.values() for x in found}) - len(findings)
+    in_messages = scan_history_messages(repo, scanner, session)
+    findings += in_messages
     ended = time.monotonic()
     stats = dict(scan.stats)
     stats.setdefault("ignored", 0)
@@ -776,5 +795,34 @@ def scan_history(repo: Repo, scanner, progress_stream: IO[str] = sys.stderr, ses
         notes.append("no commits to scan" + (" in this range" if repo.revs != ["--all"] else ""))
     elif repo.head is None and findings:
         notes.append("HEAD does not name a commit, so no place is reported as still in HEAD; check the branches")
-    return ScanResult(findings, stats, notes, [])
+    stats["message_findings"] = len(in_messages)
+    return ScanResult(findings, stats, notes, unreadable_objects(stats, listing))
+
+
+def scan_history_messages(repo: Repo, scanner, session=None) -> list[Finding]:
+    """Secrets in the commit messages of the scanned revisions and in their annotated tags' messages."""
+    from crypto_key_guard.sources.messages import (commit_messages, message_findings, scan_messages,
+                                                   tag_messages, tag_objects)
+
+    env = _env()
+    messages = itertools.chain(commit_messages(repo.path, repo.revs, repo.abbrev, env),
+                               tag_messages(repo.path, tag_objects(repo.path, repo.revs, env), env))
+    hits = scan_messages(messages, scanner)
+    if not hits:
+        return []
+    keep = None
+    if session is not None:
+        keep = lambda f: not session.excluded(f.file) and session.keep(f)  # noqa: E731
+    names = name_commits(repo, sorted({m.sha for _, m in hits if m.kind == "commit"}))
+    return message_findings(hits, scanner, names, keep)
+
+
+def unreadable_objects(stats: dict, listing: Listing) -> list[str]:
+    """Objects the scan could not read make it fail (exit 2): a secret may be in them."""
+    if not stats.get("blobs_missing"):
+        return []
+    shown = ", ".join(m[:12] for m in listing.missing[:5]) + (", ..." if len(listing.missing) > 5 else "")
+    return [f"{stats['blobs_missing']} object(s) could not be read{' (' + shown + ')' if shown else ''}, so "
+            "this history is not known to be clean: fetch them (`git fetch --refetch` / a full clone) and "
+            "scan again"]
 
