@@ -6,7 +6,7 @@ import re
 import sys
 from typing import Sequence
 
-from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, UsageError, console_main
+from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError, console_main
 from crypto_key_guard.policy.options import fail_usage
 
 PROG = "env-file-guard"
@@ -56,6 +56,73 @@ def template_problems(text: str, scanner) -> list[tuple[int, str, str]]:
     return [problems[k] for k in sorted(problems)]
 
 
+SECRETS_FILE_ADVICE = ("secrets files must not be committed. Unstage it with `git rm --cached -- {quoted}`, add "
+                       "it to .gitignore (`gitignore-enforcer --fix`), and commit a template with empty values "
+                       "(e.g. .env.example) instead.")
+WALLET_ADVICE = ("a wallet or keystore must never be committed, encrypted or not: its password can be attacked "
+                 "offline by anyone holding the file. Unstage it with `git rm --cached -- {quoted}` and keep it "
+                 "outside the repository; if it was ever pushed, move the funds to a new wallet.")
+KEY_ADVICE = ("private key files must not be committed. Unstage it with `git rm --cached -- {quoted}` and keep "
+              "keys outside the repository (~/.ssh, a secrets manager); if it was ever pushed, replace the key.")
+CONTENT_PROBE = 64 << 10
+# what encrypted-secret tools write: a committed SealedSecret or SOPS file is meant to be public
+_ENCRYPTED_MARKERS = (re.compile(rb"(?m)^kind:\s*SealedSecret\b"),
+                      re.compile(rb"(?m)^sops:\s*$[\s\S]*\bmac:\s*ENC\["),     # YAML
+                      re.compile(rb'"sops"\s*:\s*\{[\s\S]*"mac"\s*:\s*"ENC\['),  # JSON
+                      re.compile(rb"(?m)^sops_mac=ENC\["),                           # dotenv
+                      re.compile(rb"(?m)^\[sops\]\s*$"))                             # INI
+
+
+def _head(filename: str) -> bytes | None:
+    try:
+        with open(filename, "rb") as fh:
+            return fh.read(CONTENT_PROBE)
+    except OSError:
+        return None
+
+
+def encrypted_for_commit(content: bytes) -> bool:
+    """A Sealed Secrets manifest or a SOPS-encrypted file: ciphertext made to be committed."""
+    return any(p.search(content) for p in _ENCRYPTED_MARKERS)
+
+
+def public_only_pem(content: bytes) -> bool:
+    """A .pem/.key that holds certificates or public keys only (a CA bundle, a server certificate)."""
+    return b"-----BEGIN " in content and b"PRIVATE KEY" not in content
+
+
+def _matching(path: str, patterns) -> str | None:
+    from crypto_key_guard.policy.datafiles import path_matches
+
+    lowered = path.lower()  # .ENV is .env on the file systems of Windows and macOS
+    return next((p for p in patterns if path_matches(path, p) or path_matches(lowered, p.lower())), None)
+
+
+def judge(filename: str, lists, blocked: list[str], templates: list[str]) -> tuple[str, str, str] | None:
+    """(kind, pattern, advice) when a file must not be committed by its name; None when it may be (the
+    content of templates is judged separately)."""
+    if _matching(filename, lists.placeholders):
+        return None
+    rule = _matching(filename, lists.wallets)
+    if rule is not None:
+        return "wallet-file", rule, WALLET_ADVICE
+    rule = _matching(filename, lists.private_keys)
+    if rule is not None:
+        head = _head(filename)
+        if head is not None and (public_only_pem(head) or encrypted_for_commit(head)):
+            return None
+        return "private-key-file", rule, KEY_ADVICE
+    rule = _matching(filename, blocked)
+    if rule is None:
+        return None
+    if rule.endswith("/") and _matching(filename, lists.code_in_blocked_dirs):
+        return None  # source code of a package or directory named secrets/
+    head = _head(filename)
+    if head is not None and encrypted_for_commit(head):
+        return None
+    return "env-file", rule, SECRETS_FILE_ADVICE
+
+
 @console_main
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__)
@@ -67,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from crypto_key_guard.policy.config import load_config, project_root
-    from crypto_key_guard.policy.datafiles import load_env_file_lists, path_matches
+    from crypto_key_guard.policy.datafiles import load_env_file_lists
     from crypto_key_guard.engine.scanner import Scanner, sniff_encoding, to_utf8
     from crypto_key_guard.util.display import printable, shell_quote
 
@@ -80,14 +147,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     blocked = list(lists.blocked) + configured["block"] + args.block
     templates = list(lists.templates) + configured["templates"] + args.template
     retv = EXIT_CLEAN
+    unreadable = False
     for filename in args.filenames:
         shown = printable(filename)
-        if any(path_matches(filename, t) for t in templates):
+        if _matching(filename, templates):
             try:
                 with open(filename, "rb") as fh:
                     content = fh.read()
             except OSError as exc:
-                print(f"{shown}: cannot read ({exc.strerror}); skipped", file=sys.stderr)
+                print(f"{shown}: cannot read ({exc.strerror}), so it is not known to hold placeholders only; "
+                      "fix its permissions or leave it out of the commit", file=sys.stderr)
+                unreadable = True
                 continue
             encoding = sniff_encoding(content[:8192])
             if encoding is None:
@@ -99,12 +169,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                       "If it is a real key, rotate it.")
                 retv = EXIT_FINDINGS
             continue
-        rule = next((b for b in blocked if path_matches(filename, b)), None)
-        if rule is not None:
-            print(f"{shown}: env-file ({rule}) secrets files must not be committed. Unstage it with "
-                  f"`git rm --cached -- {shell_quote(filename)}`, add it to .gitignore (`gitignore-enforcer --fix`), "
-                  "and commit a template with empty values (e.g. .env.example) instead.")
+        verdict = judge(filename, lists, blocked, templates)
+        if verdict is not None:
+            kind, rule, advice = verdict
+            print(f"{shown}: {kind} ({rule}) {advice.format(shown=shown, quoted=shell_quote(filename))}")
             retv = EXIT_FINDINGS
+    if retv == EXIT_CLEAN and unreadable:
+        return EXIT_USAGE
     return retv
 
 

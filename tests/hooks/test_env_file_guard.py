@@ -48,17 +48,20 @@ def test_templates(tmp_path, monkeypatch, fake, capsys, content, expected) -> No
 
 def test_extra_block_and_template_args(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    Path("credentials.json").write_text("{}")
+    Path("service-tokens.json").write_text("{}")
     Path("env.tmpl").write_text("API_KEY=\n")
-    assert main(["credentials.json"]) == 0
-    assert main(["--block", "credentials.json", "credentials.json"]) == 1
+    assert main(["service-tokens.json"]) == 0
+    assert main(["--block", "service-tokens.json", "service-tokens.json"]) == 1
     assert main(["--block", "env.tmpl", "--template", "env.tmpl", "env.tmpl"]) == 0
 
 
-def test_binary_or_unreadable_template_never_raises(tmp_path, monkeypatch) -> None:
+def test_binary_or_unreadable_template_never_raises(tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
     Path(".env.sample").write_bytes(b"\0\x01\x02binary")
-    assert main([".env.sample", ".env.template"]) == 0  # the second does not exist
+    assert main([".env.sample"]) == 0
+    # fail closed: a template that cannot be read is not known to hold placeholders only
+    assert main([".env.sample", ".env.template"]) == 2  # the second does not exist
+    assert ".env.template: cannot read" in capsys.readouterr().err
 
 
 def test_never_touches_files(tmp_path, monkeypatch) -> None:
@@ -75,3 +78,58 @@ def test_never_touches_files(tmp_path, monkeypatch) -> None:
 ])
 def test_parse_env_line(line, parsed) -> None:
     assert parse_env_line(line) == parsed
+
+
+NEW_SECRETS_FILES = [".envrc", ".ENV", "env.local", ".flaskenv", ".env~", "secrets.yml", "credentials.json",
+                     ".secrets", "api_keys.json", ".aws/credentials", ".netrc", "server.pem", "tls.key", "id_rsa",
+                     "id_ed25519", "wallet.dat", "keystore.json", "keys/UTC--2024-01-02T03-04-05.678Z--0a1b2c",
+                     "default_wallet"]
+
+
+@pytest.mark.parametrize("name", NEW_SECRETS_FILES)
+def test_secrets_wallet_and_key_files_are_blocked_by_name(tmp_path, monkeypatch, capsys, name) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path(name).parent.mkdir(parents=True, exist_ok=True)
+    Path(name).write_text("x\n")
+    assert main([name]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"{name}: ") and "git rm --cached" in out
+    kind = out.split()[1]
+    wallets = ("wallet.dat", "keystore.json", "UTC--", "default_wallet")
+    assert kind == ("wallet-file" if any(w in name for w in wallets) else
+                    "private-key-file" if name.endswith((".pem", ".key")) or name.startswith("id_") else "env-file")
+
+
+@pytest.mark.parametrize("name,content", [
+    ("secrets/.gitkeep", ""), ("config/secrets/.keep", ""),
+    ("bot/secrets/vault.py", "def vault():\n    return None\n"), ("secrets/__init__.py", ""),
+    (".env.production.example", "BINANCE_API_KEY=your_api_key_here\nBINANCE_API_SECRET=\n"),
+    (".env.staging.sample", "OKX_API_SECRET=changeme\n"), (".env.local.template", "TOKEN=\n"),
+    ("ca-bundle.pem", "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n"),
+    ("secrets/db-sealed.yaml", "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: db\n"
+                               "spec:\n  encryptedData:\n    password: AgBy8hCF\n"),
+    ("secrets.yml", "password: ENC[AES256_GCM,data:Zm9v,iv:YQ==,tag:Yg==,type:str]\nsops:\n    kms: []\n"
+                    "    mac: ENC[AES256_GCM,data:YmFy,iv:Yw==,tag:ZA==,type:str]\n    version: 3.8.1\n"),
+    (".env", "API_KEY=ENC[AES256_GCM,data:Zm9v,iv:YQ==,tag:Yg==,type:str]\n"
+             "sops_mac=ENC[AES256_GCM,data:YmFy,iv:Yw==,tag:ZA==,type:str]\nsops_version=3.8.1\n"),
+])
+def test_files_users_must_commit_pass(tmp_path, monkeypatch, capsys, name, content) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path(name).parent.mkdir(parents=True, exist_ok=True)
+    Path(name).write_text(content)
+    assert main([name]) == 0, capsys.readouterr().out
+
+
+def test_a_template_with_a_real_value_still_fails(tmp_path, monkeypatch, fake) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path(".env.production.example").write_text(f"BINANCE_API_SECRET={fake('{alnum:64}')}\n")
+    assert main([".env.production.example"]) == 1
+
+
+def test_a_pem_holding_a_private_key_or_data_in_secrets_dir_is_blocked(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("both.pem").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+                                "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n")
+    Path("secrets").mkdir()
+    Path("secrets/prod.json").write_text("{}\n")
+    assert main(["both.pem"]) == 1 and main(["secrets/prod.json"]) == 1

@@ -193,14 +193,14 @@ def test_rotation_defaults_agree_with_the_rotation_module() -> None:
 
 
 def test_env_files_block_and_templates(repo, fake, capsys) -> None:
-    (repo / "credentials.json").write_text("{}\n")
+    (repo / "service-tokens.json").write_text("{}\n")
     (repo / ".env.ci").write_text("BINANCE_API_KEY=your_api_key_here\n")
-    assert env_file_guard.main(["credentials.json"]) == 0
+    assert env_file_guard.main(["service-tokens.json"]) == 0
     assert env_file_guard.main([".env.ci"]) == 1  # .env.* is blocked by default
     capsys.readouterr()
-    (repo / ".crypto-key-guard.yaml").write_text("env_files:\n  block: [credentials.json]\n  templates: ['.env.ci']\n")
-    assert env_file_guard.main(["credentials.json"]) == 1
-    assert "credentials.json" in capsys.readouterr().out
+    (repo / ".crypto-key-guard.yaml").write_text("env_files:\n  block: [service-tokens.json]\n  templates: ['.env.ci']\n")
+    assert env_file_guard.main(["service-tokens.json"]) == 1
+    assert "service-tokens.json" in capsys.readouterr().out
     assert env_file_guard.main([".env.ci"]) == 0  # a template now, while its values are placeholders
     (repo / ".env.ci").write_text(f"BINANCE_API_KEY={fake('{alnum:64}')}\n")
     assert env_file_guard.main([".env.ci"]) == 1

@@ -27,12 +27,22 @@ def _strings(value: object, file: str, key: str) -> list[str]:
 class EnvFileLists:
     blocked: tuple[str, ...]
     templates: tuple[str, ...]
+    wallets: tuple[str, ...] = ()
+    private_keys: tuple[str, ...] = ()
+    placeholders: tuple[str, ...] = ()
+    code_in_blocked_dirs: tuple[str, ...] = ()
 
 
 def load_env_file_lists() -> EnvFileLists:
     file, section = _section("env-files.yaml", "env_files")
-    return EnvFileLists(tuple(_strings(section.get("blocked"), file, "env_files.blocked")),
-                        tuple(_strings(section.get("templates"), file, "env_files.templates")))
+
+    def strings(key: str, required: bool = False) -> tuple[str, ...]:
+        if key not in section and not required:
+            return ()
+        return tuple(_strings(section.get(key), file, f"env_files.{key}"))
+
+    return EnvFileLists(strings("blocked", True), strings("templates", True), strings("wallets"),
+                        strings("private_keys"), strings("placeholders"), strings("code_in_blocked_dirs"))
 
 
 @record
