@@ -1902,9 +1902,8 @@ spec:
   encryptedData:
     BINANCE_API_SECRET: AgB{base64:300}
 """, "GitOps trading cluster"),
-    N("ng-eth-keystore", "neg:encrypted", "keystore/UTC--2024-01-01T00-00-00.000Z--deployer.json", """\
-{"address":"{hex:40}","crypto":{"cipher":"aes-128-ctr","ciphertext":"{hex:64}","cipherparams":{"iv":"{hex:32}"},"kdf":"scrypt","kdfparams":{"dklen":32,"n":262144,"p":1,"r":8,"salt":"{hex:64}"},"mac":"{hex:64}"},"id":"{uuid}","version":3}
-""", "geth/clef keystore committed as intended (encrypted)"),
+    # (an encrypted Ethereum keystore is not here: issue 16 makes it a finding, ethereum-keystore, whose advice
+    # says why: its password can be attacked offline by anyone holding the file)
     N("ng-pgp-message", "neg:encrypted", "pillar/exchange.sls", """\
 exchange:
   api_secret: |

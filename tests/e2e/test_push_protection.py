@@ -234,3 +234,22 @@ def test_pre_receive_refuses_a_clean_push_never(tmp_path, server) -> None:
     ok = _push(other, str(server), "HEAD:clean")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert _tip(server, "clean")
+
+
+def test_messages_are_judged_at_pre_push_and_pre_receive(client, server, fake) -> None:
+    repo, _ = client
+    assert _push(repo, "origin", "HEAD:main").returncode == 0
+    secret = fake("{alnum:64}")
+    (repo / "notes.md").write_text("deploy notes\n")
+    git(repo, "add", "notes.md")
+    git(repo, "commit", "-qm", "deploy", "-m", f"OKX_API_SECRET={secret}", "--no-verify")
+    refused = _push(repo, "origin", "HEAD:main")
+    out = refused.stdout + refused.stderr
+    assert refused.returncode != 0 and "(message)" in out and secret not in out
+    # the server: a clean branch, then an annotated tag whose message holds a key
+    git(repo, "reset", "-q", "--hard", "HEAD~1")
+    assert _push(repo, "--no-verify", str(server), "HEAD:main").returncode == 0
+    git(repo, "tag", "-a", "v2", "-m", f"release\n\nBINANCE_API_SECRET={secret}")
+    tag = _push(repo, "--no-verify", str(server), "v2")
+    assert tag.returncode != 0 and "tag v2 (message)" in tag.stdout + tag.stderr
+    assert _tip(server, "refs/tags/v2") == ""

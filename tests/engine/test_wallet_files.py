@@ -28,10 +28,6 @@ def keystore(rng: random.Random) -> bytes:
                                   "mac": _hex(rng, 64)}}).encode()
 
 
-def solana(rng: random.Random) -> bytes:
-    return json.dumps([rng.randrange(256) for _ in range(64)]).encode()
-
-
 def bdb_wallet(rng: random.Random) -> bytes:
     page = bytearray(rng.randbytes(8192))
     page[12:16] = struct.pack("<I", 0x053162)
@@ -58,7 +54,7 @@ def electrum_encrypted(rng: random.Random) -> bytes:
 
 
 @pytest.mark.parametrize("maker,rule", [
-    (keystore, "ethereum-keystore"), (solana, "solana-keypair-file"), (bdb_wallet, "bitcoin-core-wallet"),
+    (keystore, "ethereum-keystore"), (bdb_wallet, "bitcoin-core-wallet"),
     (sqlite_wallet, "bitcoin-core-wallet"), (electrum, "electrum-wallet"), (electrum_encrypted, "electrum-wallet"),
 ])
 def test_recognised_by_content_under_any_name(rng, maker, rule) -> None:
@@ -78,7 +74,6 @@ def test_encrypted_keystore_has_its_own_advice(rng) -> None:
 
 
 @pytest.mark.parametrize("content", [
-    b'[1, 2, 3]', json.dumps(list(range(64))).replace("63", "300").encode(),          # not a 64-byte key
     json.dumps({"crypto": {"cipher": "aes"}, "version": 3}).encode(),               # no ciphertext
     b"SQLite format 3\x00" + bytes(200),                                             # any SQLite database
 ])

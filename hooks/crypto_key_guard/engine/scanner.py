@@ -338,7 +338,7 @@ def _skip_rest(stream) -> None:
 
 def _whole_file_findings(head: bytes, path: str) -> list[Finding]:
     """Keystore, keypair and wallet files are recognised as a whole (JSON), not by a rule's match."""
-    if head.lstrip()[:1] in (b"{", b"[") or head.startswith(b"QklFM"):
+    if head.lstrip()[:1] == b"{" or head.startswith(b"QklFM"):
         found = text_wallet(head, path)
         return [found] if found is not None else []
     return []
@@ -683,8 +683,8 @@ def _scan_one(scanner: Scanner, path: str, opener) -> tuple:
         with opener() as stream:
             found, how = scanner.scan_stream(stream, path)
             return found, how, stream.tell(), None
-    except OSError as exc:  # deleted or made unreadable after it was listed
-        return [], "", 0, f"cannot read ({exc.strerror or exc})"
+    except OSError as exc:  # deleted ("gone": nothing left to leak) or made unreadable after it was listed
+        return [], "gone" if isinstance(exc, FileNotFoundError) else "", 0, f"cannot read ({exc.strerror or exc})"
 
 
 PARALLEL_MIN_BYTES = 8 << 20    # below this much listed content a scan is over before workers start
@@ -819,7 +819,10 @@ def scan_items(scanner: Scanner, items, jobs: int | None = 1, log=None) -> ScanR
         found, how, nbytes, problem = outcome
         if problem is not None:  # listed but unreadable: not clean (exit 2 unless something was found)
             stats["not_scanned"] += 1
-            errors.append(f"{printable(item.path)}: {problem}; exclude it in the configuration to skip it")
+            if how == "gone":
+                notes.append(f"{printable(item.path)}: {problem}")
+            else:
+                errors.append(f"{printable(item.path)}: {problem}; exclude it in the configuration to skip it")
             log(f"{printable(item.path)}: not scanned ({problem})")
             continue
         if "(stopped:" in how:  # an archive a limit stopped: say what was not scanned

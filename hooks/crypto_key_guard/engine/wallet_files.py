@@ -1,8 +1,8 @@
 """Wallet and keystore files recognised by their content, whatever their name.
 
 A Bitcoin Core wallet is a database (Berkeley DB or SQLite) and the text rules never read binary files; an
-Ethereum keystore, a Solana keypair file and an Electrum wallet are JSON whose secret is the whole file (an
-encrypted key, or an array of 64 numbers), not an assignment a text rule could anchor on. Each recogniser looks
+Ethereum keystore and an Electrum wallet are JSON whose secret is the whole file (an encrypted key), not an
+assignment a text rule could anchor on. Each recogniser looks
 at the first bytes the scanner has already read (and a BDB file's first megabyte) and makes one finding per
 file, fingerprinted on what identifies the wallet's key material. An encrypted wallet is still a finding: its
 password can be attacked offline by anyone holding the file.
@@ -29,7 +29,6 @@ BITCOIN_APP_IDS = {bytes.fromhex(h) for h in ("f9beb4d9", "0b110907", "1c163f28"
 # patterns as strings: compiled (and cached by `re`) the first time a file needs them, not at hook start-up
 _WALLET_NAME = r"(?i)(?:^|[/\\])[^/\\]*wallet[^/\\]*$"
 _CIPHERTEXT = rb'"ciphertext"\s*:\s*"([0-9a-fA-F]{32,})"'
-_SOLANA = rb"^\s*\[\s*((?:\d{1,3}\s*,\s*){63}\d{1,3})\s*\]\s*$"
 _ELECTRUM_KEYS = (b'"seed_version"', b'"wallet_type"')
 
 KEYSTORE_ADVICE = (
@@ -40,10 +39,6 @@ WALLET_ADVICE = (
     "A wallet file holds private keys (encrypted or not: a wallet password can be attacked offline). Move the "
     "funds to a new wallet now, then remove the file from the repository and its history; keep wallets and "
     "their backups outside any repository.")
-SOLANA_ADVICE = (
-    "A Solana keypair file is the private key in clear. Move the funds and authorities (upgrade, mint) to a new "
-    "keypair now, then remove the file from the repository and its history; load keypairs from outside it.")
-
 
 def _finding(path: str, rule: str, description: str, identity: str, redacted: str, advice: str) -> Finding:
     return Finding(file=path, line=1, column=1, rule=rule, description=description, severity="critical",
@@ -71,7 +66,8 @@ def binary_wallet(head: bytes, path: str, more=None) -> Optional[Finding]:
 
 
 def text_wallet(head: bytes, path: str) -> Optional[Finding]:
-    """An Ethereum keystore v3, a Solana keypair file or an Electrum wallet from a text file's first bytes."""
+    """An Ethereum keystore v3 or an Electrum wallet from a text file's first bytes. (A Solana keypair file,
+    a JSON array of 64 numbers, is the text rule solana-keypair's.)"""
     start = head.lstrip()[:1]
     if start == b"{":
         cipher = re.search(_CIPHERTEXT, head)
@@ -82,13 +78,6 @@ def text_wallet(head: bytes, path: str) -> Optional[Finding]:
         if all(k in head for k in _ELECTRUM_KEYS) and (b'"keystore' in head or b'"x1/"' in head):
             return _finding(path, "electrum-wallet", "Electrum wallet file", sha256_hex(head),
                             "(Electrum wallet)", WALLET_ADVICE)
-    elif start == b"[":
-        m = re.match(_SOLANA, head)
-        if m:
-            numbers = [int(n) for n in re.split(rb"\s*,\s*", m.group(1))]
-            if all(n <= 255 for n in numbers):
-                return _finding(path, "solana-keypair-file", "Solana keypair file (64-byte private key)",
-                                bytes(numbers).hex(), "(Solana keypair)", SOLANA_ADVICE)
     elif head.startswith(b"QklFM") and _b64_prefix(head[:8]) == b"BIE1":  # Electrum storage encryption
         return _finding(path, "electrum-wallet", "Electrum wallet file (encrypted)", sha256_hex(head[:4096]),
                         "(encrypted Electrum wallet)", WALLET_ADVICE)

@@ -103,11 +103,13 @@ def tag_messages(path: str, tags: list[tuple[str, str]], env: dict) -> Iterator[
         body = out[end + 1:end + 1 + size]
         pos = end + 1 + size + 1
         head, _, text = body.partition(b"\n\n")
-        date = ""
+        date, short = "", ""
         for line in head.split(b"\n"):
             if line.startswith(b"tagger "):
                 date = _tagger_date(line)
-        short = name if name and not name.startswith("refs/") else sha[:12]
+            elif line.startswith(b"tag "):
+                short = line[4:].decode("utf-8", "replace")
+        short = short or (name if name and name != sha else sha[:12])
         yield Message("tag", sha, short, date, text.split(b"\n", 1)[0].decode("utf-8", "replace"), text)
 
 

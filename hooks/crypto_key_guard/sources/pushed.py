@@ -143,5 +143,6 @@ def scan_push(path: str, push: Push, session, scanner=None):
     repo.revs = push.revs()
     repo.head = None  # "still in HEAD" means nothing for a push: every place is in a pushed commit
     result = scan_history(repo, scanner or session.scanner, progress_stream=io.StringIO(), session=session)
-    result.notes = [n for n in result.notes if not n.startswith("HEAD does not name a commit")]
+    # a push of a tag alone has no commit to walk; HEAD means nothing on the receiving side
+    result.notes = [n for n in result.notes if not n.startswith(("HEAD does not name a commit", "no commits to scan"))]
     return repo, result
