@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -253,3 +254,12 @@ def test_messages_are_judged_at_pre_push_and_pre_receive(client, server, fake) -
     tag = _push(repo, "--no-verify", str(server), "v2")
     assert tag.returncode != 0 and "tag v2 (message)" in tag.stdout + tag.stderr
     assert _tip(server, "refs/tags/v2") == ""
+
+
+def test_pre_push_lock_files_of_old_pushes_are_removed(client) -> None:
+    repo, _ = client
+    stale = repo / ".git" / "crypto-key-guard-push-0123456789abcdef.code"
+    stale.write_text("1")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    assert _push(repo, "origin", "HEAD:main").returncode == 0
+    assert not stale.exists()

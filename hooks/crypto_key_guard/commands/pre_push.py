@@ -81,6 +81,18 @@ def run_push(path: str, push, session, prog: str, server: bool = False, out=None
     return EXIT_USAGE if result.errors else EXIT_CLEAN
 
 
+def _forget_old_pushes(git_dir: str) -> None:
+    """The lock and result files of pushes over an hour old: they are never read again."""
+    try:
+        with os.scandir(git_dir) as entries:
+            for entry in entries:
+                if entry.name.startswith("crypto-key-guard-push-") and \
+                        time.time() - entry.stat().st_mtime > 3600:
+                    os.unlink(entry.path)
+    except OSError:
+        pass
+
+
 @contextlib.contextmanager
 def _once_per_push(revs: list[str]) -> Iterator[tuple[Optional[int], Callable[[int], None]]]:
     """(exit code of an earlier run of this same hook invocation, or None; a function recording ours), under a
@@ -101,6 +113,7 @@ def _once_per_push(revs: list[str]) -> Iterator[tuple[Optional[int], Callable[[i
     except (RuntimeError, ImportError):  # no lock to share: every run scans
         yield None, lambda code: None
         return
+    _forget_old_pushes(git_dir)
     key = sha256_hex("\0".join([*revs, str(os.getppid())]).encode())[:16]
     base = os.path.join(git_dir, f"crypto-key-guard-push-{key}")
     code_path = base + ".code"
