@@ -56,73 +56,6 @@ def template_problems(text: str, scanner) -> list[tuple[int, str, str]]:
     return [problems[k] for k in sorted(problems)]
 
 
-SECRETS_FILE_ADVICE = ("secrets files must not be committed. Unstage it with `git rm --cached -- {quoted}`, add "
-                       "it to .gitignore (`gitignore-enforcer --fix`), and commit a template with empty values "
-                       "(e.g. .env.example) instead.")
-WALLET_ADVICE = ("a wallet or keystore must never be committed, encrypted or not: its password can be attacked "
-                 "offline by anyone holding the file. Unstage it with `git rm --cached -- {quoted}` and keep it "
-                 "outside the repository; if it was ever pushed, move the funds to a new wallet.")
-KEY_ADVICE = ("private key files must not be committed. Unstage it with `git rm --cached -- {quoted}` and keep "
-              "keys outside the repository (~/.ssh, a secrets manager); if it was ever pushed, replace the key.")
-CONTENT_PROBE = 64 << 10
-# what encrypted-secret tools write: a committed SealedSecret or SOPS file is meant to be public
-_ENCRYPTED_MARKERS = (re.compile(rb"(?m)^kind:\s*SealedSecret\b"),
-                      re.compile(rb"(?m)^sops:\s*$[\s\S]*\bmac:\s*ENC\["),     # YAML
-                      re.compile(rb'"sops"\s*:\s*\{[\s\S]*"mac"\s*:\s*"ENC\['),  # JSON
-                      re.compile(rb"(?m)^sops_mac=ENC\["),                           # dotenv
-                      re.compile(rb"(?m)^\[sops\]\s*$"))                             # INI
-
-
-def _head(filename: str) -> bytes | None:
-    try:
-        with open(filename, "rb") as fh:
-            return fh.read(CONTENT_PROBE)
-    except OSError:
-        return None
-
-
-def encrypted_for_commit(content: bytes) -> bool:
-    """A Sealed Secrets manifest or a SOPS-encrypted file: ciphertext made to be committed."""
-    return any(p.search(content) for p in _ENCRYPTED_MARKERS)
-
-
-def public_only_pem(content: bytes) -> bool:
-    """A .pem/.key that holds certificates or public keys only (a CA bundle, a server certificate)."""
-    return b"-----BEGIN " in content and b"PRIVATE KEY" not in content
-
-
-def _matching(path: str, patterns) -> str | None:
-    from crypto_key_guard.policy.datafiles import path_matches
-
-    lowered = path.lower()  # .ENV is .env on the file systems of Windows and macOS
-    return next((p for p in patterns if path_matches(path, p) or path_matches(lowered, p.lower())), None)
-
-
-def judge(filename: str, lists, blocked: list[str], templates: list[str]) -> tuple[str, str, str] | None:
-    """(kind, pattern, advice) when a file must not be committed by its name; None when it may be (the
-    content of templates is judged separately)."""
-    if _matching(filename, lists.placeholders):
-        return None
-    rule = _matching(filename, lists.wallets)
-    if rule is not None:
-        return "wallet-file", rule, WALLET_ADVICE
-    rule = _matching(filename, lists.private_keys)
-    if rule is not None:
-        head = _head(filename)
-        if head is not None and (public_only_pem(head) or encrypted_for_commit(head)):
-            return None
-        return "private-key-file", rule, KEY_ADVICE
-    rule = _matching(filename, blocked)
-    if rule is None:
-        return None
-    if rule.endswith("/") and _matching(filename, lists.code_in_blocked_dirs):
-        return None  # source code of a package or directory named secrets/
-    head = _head(filename)
-    if head is not None and encrypted_for_commit(head):
-        return None
-    return "env-file", rule, SECRETS_FILE_ADVICE
-
-
 @console_main
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__)
@@ -135,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from crypto_key_guard.policy.config import load_config, project_root
     from crypto_key_guard.policy.datafiles import load_env_file_lists
+    from crypto_key_guard.policy.secret_files import judge, matching
     from crypto_key_guard.engine.scanner import Scanner, sniff_encoding, to_utf8
     from crypto_key_guard.util.display import printable, shell_quote
 
@@ -150,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     unreadable = False
     for filename in args.filenames:
         shown = printable(filename)
-        if _matching(filename, templates):
+        if matching(filename, templates):
             try:
                 with open(filename, "rb") as fh:
                     content = fh.read()
@@ -169,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                       "If it is a real key, rotate it.")
                 retv = EXIT_FINDINGS
             continue
-        verdict = judge(filename, lists, blocked, templates)
+        verdict = judge(filename, lists, blocked)
         if verdict is not None:
             kind, rule, advice = verdict
             print(f"{shown}: {kind} ({rule}) {advice.format(shown=shown, quoted=shell_quote(filename))}")

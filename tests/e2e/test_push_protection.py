@@ -263,3 +263,16 @@ def test_pre_push_lock_files_of_old_pushes_are_removed(client) -> None:
     os.utime(stale, (time.time() - 7200, time.time() - 7200))
     assert _push(repo, "origin", "HEAD:main").returncode == 0
     assert not stale.exists()
+
+
+def test_a_secrets_file_by_name_is_refused_even_without_a_key_in_it(git_repo, server, fake) -> None:
+    _commit(git_repo, "a.py", "print(1)\n", "init")
+    _commit(git_repo, ".env.production.example", "DB_PASSWORD=changeme\n", "template")
+    _commit(git_repo, "secrets/.gitkeep", "", "placeholder")
+    assert _push(git_repo, str(server), "HEAD:main").returncode == 0  # templates and placeholders pass
+    _commit(git_repo, ".env", f"DB_PASSWORD={fake('{alnum:20}')}\n", "local env")
+    git(git_repo, "rm", "-q", ".env")
+    git(git_repo, "commit", "-qm", "oops", "--no-verify")
+    refused = _push(git_repo, str(server), "HEAD:main")
+    out = refused.stdout + refused.stderr
+    assert refused.returncode != 0 and ".env:1:1: env-file" in out and "local env" in out, out

@@ -143,6 +143,84 @@ def scan_push(path: str, push: Push, session, scanner=None):
     repo.revs = push.revs()
     repo.head = None  # "still in HEAD" means nothing for a push: every place is in a pushed commit
     result = scan_history(repo, scanner or session.scanner, progress_stream=io.StringIO(), session=session)
+    by_name = named_files_in_push(repo, session)
+    if by_name:
+        result.findings = by_name + result.findings
+        result.stats["findings"] = len(result.findings)
     # a push of a tag alone has no commit to walk; HEAD means nothing on the receiving side
     result.notes = [n for n in result.notes if not n.startswith(("HEAD does not name a commit", "no commits to scan"))]
     return repo, result
+
+
+# -- files a push must not carry by their name ------------------------------------------------------------------
+NAME_PROBE = 64 << 10
+_NAME_KINDS = {"env-file": "A secrets file, blocked by its name", "wallet-file": "A wallet or keystore file, "
+               "blocked by its name", "private-key-file": "A private key file, blocked by its name"}
+
+
+def named_files_in_push(repo, session) -> list:
+    """env-file-guard's judgement on every path the pushed commits add or change: a `.env`, a wallet or a key
+    file committed with --no-verify is refused at the push even when no rule finds a key in it, and even when a
+    later commit of the push deleted it. Findings have the history shape; one per path and kind."""
+    import subprocess
+
+    from crypto_key_guard.engine.findings import Finding, secret_hash
+    from crypto_key_guard.policy.datafiles import load_env_file_lists
+    from crypto_key_guard.policy.secret_files import judge, matching
+    from crypto_key_guard.sources.history import _env, name_commits
+
+    lists = load_env_file_lists()
+    configured = session.config.section("env_files") if session is not None else {"block": [], "templates": []}
+    blocked = list(lists.blocked) + configured["block"]
+    templates = list(lists.templates) + configured["templates"]
+    out = subprocess.run(["git", "log", "-z", "--no-renames", "--diff-filter=ACMR", "--name-only",
+                          "--format=%x01%H%x00%aI%x00%s", *repo.revs, "--"], cwd=repo.path, capture_output=True,
+                         env=_env(), check=False).stdout
+    firsts: dict[str, tuple[str, str, str]] = {}   # path -> (commit, date, subject) of the oldest change
+    commit = ("", "", "")
+    tokens = iter(out.split(b"\0"))
+    for token in tokens:
+        token = token.lstrip(b"\n")
+        if token.startswith(b"\x01"):
+            commit = (token[1:].decode("ascii", "replace"), next(tokens, b"").decode("ascii", "replace"),
+                      next(tokens, b"").decode("utf-8", "replace"))
+        elif token:
+            firsts[token.decode("utf-8", "surrogateescape")] = commit  # git log is newest first: keep the oldest
+    findings = []
+    hits = []
+    for path, (sha, date, subject) in sorted(firsts.items()):
+        if matching(path, templates):
+            continue  # a template's values are judged by the content scan
+        verdict = judge(path, lists, blocked, head=lambda p, c=sha: _committed_head(repo.path, c, p))
+        if verdict is not None:
+            hits.append((path, sha, date, subject, verdict))
+    names = name_commits(repo, sorted({h[1] for h in hits})) if hits else {}
+    from crypto_key_guard.sources.history import safe_subject
+
+    for path, sha, date, subject, (kind, pattern, advice) in hits:
+        info = {"commit": sha, "short": sha[:repo.abbrev], "date": date,
+                "subject": safe_subject(subject, session.scanner) if session is not None else ""}
+        if sha in names:
+            info["ref"] = names[sha]
+        place = {"path": path, "blob": "", "line": 1, "column": 1, "introduced_in": [info], "removed_in": [],
+                 "commits": 1, "in_head": False, "note": f"blocked by its name ({pattern})"}
+        f = Finding(file=path, line=1, column=1, rule=kind, description=_NAME_KINDS[kind],
+                    severity="critical" if kind != "env-file" else "high", confidence="high",
+                    redacted="the whole file", fingerprint=secret_hash(kind, path),
+                    kind="wallet" if kind == "wallet-file" else "generic",
+                    remediation=advice.split(". ", 1)[0] + ": take it out of the pushed "
+                    "commits (below) and keep it outside the repository.",
+                    extra={"introduced": dict(info, path=path), "in_head": False, "places": [place]})
+        if session is None or (not session.excluded(path) and session.keep(f)):
+            findings.append(f)
+    return findings
+
+
+def _committed_head(git_dir: str, commit: str, path: str):
+    import subprocess
+
+    from crypto_key_guard.sources.history import _env
+
+    out = subprocess.run(["git", "cat-file", "blob", f"{commit}:{path}"], cwd=git_dir, capture_output=True,
+                         env=_env(), check=False)
+    return out.stdout[:NAME_PROBE] if out.returncode == 0 else None
