@@ -115,7 +115,9 @@ def main(argv: list[str] | None = None) -> int:
             p = push_to_copy(client, server, root, hook=False)
             h = push_to_copy(client, server, root, hook=True)
             a = timed([str(BIN / "crypto-key-guard"), "pre-push", "origin", str(server)], client, stdin=line)
-            b = timed([str(BIN / "crypto-key-patterns")], client, env=env)
+            # through sh: each run has its own parent, as each push has its own pre-commit process (the hook
+            # shares one scan between the parallel runs pre-commit starts for one push, keyed by the parent)
+            b = timed(["sh", "-c", '"$0"; exit $?', str(BIN / "crypto-key-patterns")], client, env=env)
             if run:
                 plain.append(p), hooked.append(h), pre_push.append(a), pre_commit.append(b)
     med = statistics.median

@@ -41,11 +41,22 @@ def public_only_pem(content: bytes) -> bool:
 
 
 def matching(path: str, patterns) -> str | None:
-    """The first pattern that names the file (names compare without case too)."""
+    """The first pattern that names the file (names compare without case too: .ENV is .env on the file
+    systems of Windows and macOS). A pattern without "/" is matched against the name alone (fast: a push judges
+    every path it adds)."""
+    from fnmatch import fnmatchcase
+
     from crypto_key_guard.policy.datafiles import path_matches
 
-    lowered = path.lower()  # .ENV is .env on the file systems of Windows and macOS
-    return next((p for p in patterns if path_matches(path, p) or path_matches(lowered, p.lower())), None)
+    norm = path.replace("\\", "/")
+    name = norm.rsplit("/", 1)[-1]
+    for p in patterns:
+        if "/" not in p:
+            if fnmatchcase(name, p) or fnmatchcase(name.lower(), p.lower()):
+                return p
+        elif path_matches(norm, p) or path_matches(norm.lower(), p.lower()):
+            return p
+    return None
 
 
 def judge(filename: str, lists, blocked: list[str], head=_head) -> tuple[str, str, str] | None:
