@@ -78,12 +78,23 @@ def build(root: Path, commits: int, rng: random.Random) -> tuple[Path, Path, str
     return client, server, old, new, new_bytes
 
 
-def timed(cmd: list[str], cwd: Path, stdin: str = "", env: dict | None = None) -> float:
+CPU: dict[str, list[float]] = {}
+
+
+def timed(cmd: list[str], cwd: Path, stdin: str = "", env: dict | None = None, label: str = "") -> float:
+    """Wall seconds; the CPU seconds of the process tree (user + system, from the children's rusage) are kept
+    under `label`: on a shared machine they move less than wall time."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     out = subprocess.run(cmd, cwd=cwd, input=stdin, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if out.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({out.returncode}): {out.stdout}{out.stderr}")
+    if label:
+        CPU.setdefault(label, []).append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     return elapsed
 
 
@@ -95,7 +106,8 @@ def push_to_copy(client: Path, base: Path, work: Path, hook: bool) -> float:
         script = server / "hooks" / "pre-receive"
         script.write_text(f'#!/bin/sh\nexec "{BIN / "crypto-key-guard"}" pre-receive\n')
         script.chmod(0o755)
-    return timed(["git", "push", "-q", "--no-verify", str(server), "main"], client)
+    return timed(["git", "push", "-q", "--no-verify", str(server), "main"], client,
+                 label="hooked" if hook else "plain")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,14 +126,18 @@ def main(argv: list[str] | None = None) -> int:
         for run in range(args.runs + 1):  # the first run warms caches and is dropped
             p = push_to_copy(client, server, root, hook=False)
             h = push_to_copy(client, server, root, hook=True)
-            a = timed([str(BIN / "crypto-key-guard"), "pre-push", "origin", str(server)], client, stdin=line)
+            a = timed([str(BIN / "crypto-key-guard"), "pre-push", "origin", str(server)], client, stdin=line,
+                      label="pre_push")
             # through sh: each run has its own parent, as each push has its own pre-commit process (the hook
             # shares one scan between the parallel runs pre-commit starts for one push, keyed by the parent)
-            b = timed(["sh", "-c", '"$0"; exit $?', str(BIN / "crypto-key-patterns")], client, env=env)
+            b = timed(["sh", "-c", '"$0"; exit $?', str(BIN / "crypto-key-patterns")], client, env=env,
+                      label="pre_commit")
             if run:
                 plain.append(p), hooked.append(h), pre_push.append(a), pre_commit.append(b)
     med = statistics.median
     receive = med(hooked) - med(plain)
+    cpu = {k: med(v[1:]) for k, v in CPU.items()}  # the warm-up run dropped, as for wall times
+    receive_cpu = cpu["hooked"] - cpu["plain"]
     result = {
         "commits": args.commits, "new_blob_bytes": new_bytes, "runs": args.runs,
         "push_without_hook_s": round(med(plain), 4), "push_with_pre_receive_s": round(med(hooked), 4),
@@ -132,6 +148,12 @@ def main(argv: list[str] | None = None) -> int:
         "pre_push_ms_per_commit": round(med(pre_push) / args.commits * 1000, 2),
         "pre_push_ms_per_mb": round(med(pre_push) / mb * 1000, 1),
         "pre_commit_hook_at_pre_push_s": round(med(pre_commit), 4),
+        "cpu_s": {k: round(v, 4) for k, v in cpu.items()},
+        "pre_receive_cpu_ms_per_commit": round(receive_cpu / args.commits * 1000, 2),
+        "pre_receive_cpu_ms_per_mb": round(receive_cpu / mb * 1000, 1),
+        "pre_push_cpu_ms_per_commit": round(cpu["pre_push"] / args.commits * 1000, 2),
+        "pre_push_cpu_ms_per_mb": round(cpu["pre_push"] / mb * 1000, 1),
+        "load_average": os.getloadavg(),
         "min_max": {"plain": [min(plain), max(plain)], "hooked": [min(hooked), max(hooked)],
                     "pre_push": [min(pre_push), max(pre_push)], "pre_commit": [min(pre_commit), max(pre_commit)]},
     }
@@ -143,6 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  crypto-key-guard pre-push     {result['pre_push_command_s']:.3f} s  "
           f"({result['pre_push_ms_per_commit']} ms/commit, {result['pre_push_ms_per_mb']} ms/MB)")
     print(f"  crypto-key-patterns, pre-push stage (pre-commit's refs)  {result['pre_commit_hook_at_pre_push_s']:.3f} s")
+    print(f"  CPU (user+sys): pre-receive adds {receive_cpu:.3f} s ({result['pre_receive_cpu_ms_per_commit']} ms/commit, "
+          f"{result['pre_receive_cpu_ms_per_mb']} ms/MB); pre-push {cpu['pre_push']:.3f} s "
+          f"({result['pre_push_cpu_ms_per_commit']} ms/commit, {result['pre_push_cpu_ms_per_mb']} ms/MB); "
+          f"load average {os.getloadavg()[0]:.1f}")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
     return 0
