@@ -104,3 +104,14 @@ def test_scan_hook_and_history_find_wallets(git_repo, rng) -> None:
     assert hist.returncode == 1
     assert sorted(f["rule"] for f in json.loads(hist.stdout)["findings"]) == ["bitcoin-core-wallet",
                                                                             "ethereum-keystore"]
+
+
+def test_a_wallet_finding_can_be_accepted_in_the_ignore_file(git_repo, rng) -> None:
+    (git_repo / "fixture-keystore.json").write_bytes(keystore(rng))
+    scan = [str(BIN / "crypto-key-guard"), "scan", "."]
+    assert subprocess.run(scan, cwd=git_repo, capture_output=True).returncode == 1
+    added = subprocess.run([str(BIN / "crypto-key-guard"), "ignore", "add", "--yes", "--note", "test fixture"],
+                           cwd=git_repo, capture_output=True, text=True)
+    assert (git_repo / ".crypto-key-guard-ignore").is_file(), added.stdout + added.stderr
+    again = subprocess.run(scan, cwd=git_repo, capture_output=True, text=True)
+    assert again.returncode == 0, again.stdout + again.stderr

@@ -266,7 +266,7 @@ class Scanner:
         encoding = sniff_encoding(head)
         if encoding is None:  # decided from the first bytes: a binary file is never read further
             return self._scan_binary(head, stream, path)
-        whole_file = _whole_file_findings(head, path)  # a wallet file by its content (JSON keystores...)
+        whole_file = _whole_file_findings(head, path, self.fingerprint)  # a keystore or wallet as a whole
         if len(head) == SNIFF_BYTES and chunk + overlap > SNIFF_BYTES:
             head += stream.read(chunk + overlap - SNIFF_BYTES)
         if encoding != "utf-8":  # UTF-16/32 files are small in practice; transcode whole
@@ -316,7 +316,7 @@ class Scanner:
         """A binary file: a wallet database is one finding; an archive is opened (`containers`); anything
         else is skipped unread."""
         if head[12:16] in BDB_MAGICS or head.startswith(SQLITE_HEADER):
-            wallet = binary_wallet(head, path, stream.read)
+            wallet = binary_wallet(head, path, stream.read, self.fingerprint)
             if wallet is not None:
                 _skip_rest(stream)
                 return [wallet], "wallet"
@@ -336,10 +336,10 @@ def _skip_rest(stream) -> None:
         pass
 
 
-def _whole_file_findings(head: bytes, path: str) -> list[Finding]:
+def _whole_file_findings(head: bytes, path: str, fingerprint) -> list[Finding]:
     """Keystore, keypair and wallet files are recognised as a whole (JSON), not by a rule's match."""
     if head.lstrip()[:1] == b"{" or head.startswith(b"QklFM"):
-        found = text_wallet(head, path)
+        found = text_wallet(head, path, fingerprint)
         return [found] if found is not None else []
     return []
 

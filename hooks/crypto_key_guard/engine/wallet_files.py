@@ -40,14 +40,16 @@ WALLET_ADVICE = (
     "funds to a new wallet now, then remove the file from the repository and its history; keep wallets and "
     "their backups outside any repository.")
 
-def _finding(path: str, rule: str, description: str, identity: str, redacted: str, advice: str) -> Finding:
+def _finding(path: str, rule: str, description: str, identity: str, redacted: str, advice: str,
+             fingerprint=secret_hash) -> Finding:
     return Finding(file=path, line=1, column=1, rule=rule, description=description, severity="critical",
-                   confidence="high", redacted=redacted, fingerprint=secret_hash(rule, identity), kind="wallet",
+                   confidence="high", redacted=redacted, fingerprint=fingerprint(rule, identity), kind="wallet",
                    remediation=advice)
 
 
-def binary_wallet(head: bytes, path: str, more=None) -> Optional[Finding]:
-    """A Bitcoin Core wallet (Berkeley DB or SQLite) from a binary file's first bytes; `more(n)` reads on."""
+def binary_wallet(head: bytes, path: str, more=None, fingerprint=secret_hash) -> Optional[Finding]:
+    """A Bitcoin Core wallet (Berkeley DB or SQLite) from a binary file's first bytes; `more(n)` reads on.
+    `fingerprint(rule, identity)`: the scanner's (salted by the project's ignore file)."""
     if head[12:16] in BDB_MAGICS:
         probe = head
         named = bool(re.search(_WALLET_NAME, path)) or path.lower().endswith(".dat")
@@ -55,17 +57,17 @@ def binary_wallet(head: bytes, path: str, more=None) -> Optional[Finding]:
             probe = head + more(BDB_PROBE_BYTES)
         if named or any(r in probe for r in BDB_WALLET_RECORDS):
             return _finding(path, "bitcoin-core-wallet", "Bitcoin Core wallet (Berkeley DB wallet.dat)",
-                            sha256_hex(head[:4096]), "(Berkeley DB wallet)", WALLET_ADVICE)
+                            sha256_hex(head[:4096]), "(Berkeley DB wallet)", WALLET_ADVICE, fingerprint)
         return None
     if head.startswith(SQLITE_HEADER) and len(head) >= 100:
         is_bitcoin = head[68:72] in BITCOIN_APP_IDS or (b"TABLE main" in head and b"key BLOB" in head)
         if is_bitcoin or re.search(_WALLET_NAME, path):
             return _finding(path, "bitcoin-core-wallet", "Bitcoin Core wallet (SQLite descriptor wallet)",
-                            sha256_hex(head[:4096]), "(SQLite wallet)", WALLET_ADVICE)
+                            sha256_hex(head[:4096]), "(SQLite wallet)", WALLET_ADVICE, fingerprint)
     return None
 
 
-def text_wallet(head: bytes, path: str) -> Optional[Finding]:
+def text_wallet(head: bytes, path: str, fingerprint=secret_hash) -> Optional[Finding]:
     """An Ethereum keystore v3 or an Electrum wallet from a text file's first bytes. (A Solana keypair file,
     a JSON array of 64 numbers, is the text rule solana-keypair's.)"""
     start = head.lstrip()[:1]
@@ -74,13 +76,13 @@ def text_wallet(head: bytes, path: str) -> Optional[Finding]:
         if cipher and b'"mac"' in head and (b'"kdf"' in head or b'"kdfparams"' in head):
             value = cipher.group(1).decode("ascii").lower()
             return _finding(path, "ethereum-keystore", "Ethereum keystore (encrypted private key, v3 JSON)",
-                            value, f"(keystore, ciphertext {value[:4]}\u2026)", KEYSTORE_ADVICE)
+                            value, f"(keystore, ciphertext {value[:4]}\u2026)", KEYSTORE_ADVICE, fingerprint)
         if all(k in head for k in _ELECTRUM_KEYS) and (b'"keystore' in head or b'"x1/"' in head):
             return _finding(path, "electrum-wallet", "Electrum wallet file", sha256_hex(head),
-                            "(Electrum wallet)", WALLET_ADVICE)
+                            "(Electrum wallet)", WALLET_ADVICE, fingerprint)
     elif head.startswith(b"QklFM") and _b64_prefix(head[:8]) == b"BIE1":  # Electrum storage encryption
         return _finding(path, "electrum-wallet", "Electrum wallet file (encrypted)", sha256_hex(head[:4096]),
-                        "(encrypted Electrum wallet)", WALLET_ADVICE)
+                        "(encrypted Electrum wallet)", WALLET_ADVICE, fingerprint)
     return None
 
 

@@ -154,7 +154,8 @@ def _zip(scanner, fileobj: BinaryIO, path: str) -> tuple[list, int]:
                 break
             count += 1
             if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-                _STATE.stopped = _STATE.stopped or f"{info.filename} expands {info.file_size // max(info.compress_size, 1)}x"
+                ratio = info.file_size // max(info.compress_size, 1)
+                _STATE.stopped = _STATE.stopped or f"{info.filename} expands {ratio}x"
                 continue
             if info.flag_bits & 0x1:
                 _STATE.stopped = _STATE.stopped or f"{info.filename} is encrypted"
