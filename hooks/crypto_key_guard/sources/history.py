@@ -173,7 +173,7 @@ def _listed_blobs(repo: Repo, keep: Optional[Callable[[str], bool]], listing: Li
                                    "--"],
                                   cwd=repo.path, stdout=subprocess.PIPE, stderr=err_list, env=_env())
         checker = subprocess.Popen(
-            ["git", "cat-file", "--batch-check=%(objecttype) %(objectname) %(objectsize) %(rest)"],
+            ["git", *GIT_MEMORY, "cat-file", "--batch-check=%(objecttype) %(objectname) %(objectsize) %(rest)"],
             cwd=repo.path, stdin=lister.stdout, stdout=subprocess.PIPE, stderr=err_check, env=_env())
         assert lister.stdout is not None and checker.stdout is not None
         lister.stdout.close()  # the checker owns the read end now
