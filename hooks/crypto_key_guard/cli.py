@@ -14,14 +14,14 @@ COMMANDS = {
     "pre-push": ("crypto_key_guard.commands.pre_push", "git pre-push hook: scan the commits being pushed (ref lines on stdin)"),
     "pre-receive": ("crypto_key_guard.commands.pre_receive",
                     "server hook: refuse a push that introduces a secret (<old> <new> <ref> lines on stdin)"),
-    "detect-secrets-plugin": ("crypto_key_guard.integrations.detect_secrets.plugin_path",
+    "detect-secrets-plugin": ("crypto_key_guard.commands.detect_secrets_plugin",
                               "print the path of the detect-secrets plugin file of this install"),
     "detect-secrets": ("crypto_key_guard.commands.detect_secrets",
                        "run detect-secrets (scan, audit) with baseline plugins loaded properly"),
-    "rotation": ("crypto_key_guard.policy.rotation", "record key rotations and show which keys are due"),
+    "rotation": ("crypto_key_guard.commands.rotation", "record key rotations and show which keys are due"),
     "audit": ("crypto_key_guard.commands.audit", "check a live exchange key's permissions and IP whitelist (network)"),
     "ignore": ("crypto_key_guard.commands.ignore", "accept findings by fingerprint (.crypto-key-guard-ignore)"),
-    "config": ("crypto_key_guard.policy.config", "print the effective configuration"),
+    "config": ("crypto_key_guard.commands.config", "print the effective configuration"),
     "rules": ("crypto_key_guard.commands.rules", "list the loaded rules"),
 }
 

@@ -8,7 +8,7 @@ import pytest
 
 from crypto_key_guard import cli, key_rotation_check
 
-from crypto_key_guard.policy import rotation
+from crypto_key_guard.commands import rotation
 from crypto_key_guard.engine.findings import redact
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)

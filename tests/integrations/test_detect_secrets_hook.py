@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from crypto_key_guard import crypto_key_patterns
-from crypto_key_guard.detect_exchange_secrets import is_our_plugin_path, main
+from crypto_key_guard.integrations.detect_secrets.hook import is_our_plugin_path, main
 from crypto_key_guard.engine.scanner import Scanner
 from crypto_key_guard.engine.examples import expand, seeded
 from crypto_key_guard.engine.rules import default_rules

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crypto_key_guard.integrations.detect_secrets.plugin_path import main as plugin_path_main
+from crypto_key_guard.commands.detect_secrets_plugin import main as plugin_path_main
 from crypto_key_guard.engine.examples import expand, seeded
 from crypto_key_guard.engine.rules import default_rules
 

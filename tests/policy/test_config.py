@@ -14,6 +14,7 @@ from conftest import git
 
 from crypto_key_guard import crypto_key_patterns, env_file_guard, gitignore_enforcer, key_rotation_check
 from crypto_key_guard.commands import ignore
+from crypto_key_guard.commands import config as config_command, rotation as rotation_command
 from crypto_key_guard.policy import config, rotation
 from crypto_key_guard.commands.scan import main as scan
 
@@ -70,7 +71,7 @@ def test_yaml_file_wins_over_pyproject(repo, capsys) -> None:
     pyproject(repo, 'disable = ["binance-api-credential"]\n')
     (repo / ".crypto-key-guard.yaml").write_text("disable: [generic-credential-assignment]\n")
     assert rules_found(capsys) == {"binance-api-credential"}
-    assert config.main([]) == 0
+    assert config_command.main([]) == 0
     assert ".crypto-key-guard.yaml" in capsys.readouterr().out
 
 
@@ -137,11 +138,11 @@ def test_bad_configuration_is_exit_2_naming_the_key_everywhere(repo, capsys, mon
         ("scan", lambda: scan([])),
         ("crypto-key-patterns", lambda: crypto_key_patterns.main(["bot.py"])),
         ("ignore", lambda: ignore.main(["check"])),
-        ("config", lambda: config.main([])),
+        ("config", lambda: config_command.main([])),
         ("env-file-guard", lambda: env_file_guard.main(["bot.py"])),
         ("gitignore-enforcer", lambda: gitignore_enforcer.main([])),
         ("key-rotation-check", lambda: key_rotation_check.main([], now=NOW)),
-        ("rotation", lambda: rotation.main(["status"], now=NOW)),
+        ("rotation", lambda: rotation_command.main(["status"], now=NOW)),
     ]:
         assert run() == 2, name
         err = capsys.readouterr().err
@@ -167,21 +168,21 @@ def test_explicit_config_file(repo, tmp_path, capsys) -> None:
 
 def test_config_prints_the_effective_configuration(repo, capsys) -> None:
     pyproject(repo, 'min-severity = "high"\nexclude = ["vendor/"]\n[tool.crypto-key-guard.rotation]\ntrading = 7\n')
-    assert config.main([]) == 0
+    assert config_command.main([]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"# effective configuration for {repo}") and "pyproject.toml [tool.crypto-key-guard]" in out
     doc = yaml.safe_load(out)  # the text form is a valid .crypto-key-guard.yaml
     assert config.validate(doc, "printed") == doc
     assert doc["min_severity"] == "high" and doc["exclude"] == ["vendor/"] and doc["min_confidence"] == "low"
     assert doc["rotation"] == {"file": ".key_rotation_log.json", "read_only": 90, "trading": 7, "withdrawal": 14}
-    assert config.main(["--format", "json"]) == 0
+    assert config_command.main(["--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["root"] == str(repo) and data["rotation"]["trading"] == 7 and data["source"].endswith("]")
 
 
 def test_config_defaults_only(tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
-    assert config.main(["--format", "json"]) == 0
+    assert config_command.main(["--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["source"] is None and data["patterns"] == [] and data["ignore_file"] == ".crypto-key-guard-ignore"
 
@@ -233,9 +234,9 @@ def test_rotation_policy_from_the_configuration_command_line_wins(repo, capsys) 
     assert key_rotation_check.main([], now=NOW) == 1
     assert "overdue" in capsys.readouterr().out
     assert key_rotation_check.main(["--max-age-trading", "60"], now=NOW) == 0
-    assert rotation.main(["status", "--format", "json"], now=NOW) == 0
+    assert rotation_command.main(["status", "--format", "json"], now=NOW) == 0
     capsys.readouterr()
-    assert rotation.main(["status", "--format", "json"], now=NOW) == 0
+    assert rotation_command.main(["status", "--format", "json"], now=NOW) == 0
     status = json.loads(capsys.readouterr().out)
     assert status["policy"]["trading"] == 14 and status["keys"][0]["state"] == "overdue"
 
@@ -248,7 +249,7 @@ def test_rotation_file_from_the_configuration(repo, capsys, monkeypatch) -> None
     assert "1 key(s) in" in capsys.readouterr().out
     monkeypatch.chdir(repo / "ops")  # from a subdirectory: still relative to the repository root
     assert key_rotation_check.main(["--max-age-read-only", "90"], now=NOW) == 1
-    assert rotation.main(["record", "kraken-ro", "--permission", "read_only"], now=NOW) == 0
+    assert rotation_command.main(["record", "kraken-ro", "--permission", "read_only"], now=NOW) == 0
     assert "kraken-ro" in json.loads((repo / "ops" / "rotation.json").read_text())
 
 

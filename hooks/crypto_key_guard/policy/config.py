@@ -6,14 +6,13 @@ turn a setting off). `crypto-key-guard config` prints the effective configuratio
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
-from crypto_key_guard.errors import EXIT_CLEAN, ConfigError, UsageError
+from crypto_key_guard.errors import ConfigError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing costs a hook ~5 ms per commit
-    from typing import Any, Sequence
+    from typing import Any
 
 YAML_NAME = ".crypto-key-guard.yaml"
 PYPROJECT = "pyproject.toml"
@@ -225,33 +224,3 @@ def _load_file(path: Path, root: Path) -> Config:
     from crypto_key_guard.engine.rules import load_yaml
 
     return Config(root=root, source=str(path), values=validate(load_yaml(path), str(path)))
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """crypto-key-guard config: print the effective configuration (defaults, then the file)."""
-    import argparse
-    import json
-
-    parser = argparse.ArgumentParser(prog="crypto-key-guard config", description=main.__doc__)
-    parser.add_argument("--config", metavar="FILE", help="a configuration file instead of the project's")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
-    args = parser.parse_args(argv)
-    try:
-        cfg = load_config(project_root("."), args.config)
-    except UsageError as exc:
-        print(f"crypto-key-guard config: error: {exc}", file=sys.stderr)
-        return 2
-    data = cfg.effective()
-    if args.format == "json":
-        print(json.dumps(data, indent=2))
-    else:
-        # valid YAML for .crypto-key-guard.yaml (JSON values are YAML flow style): copy it to start one
-        print(f"# effective configuration for {data['root']} (from {data['source'] or 'defaults only'})")
-        for key, value in data.items():
-            if key not in ("root", "source"):
-                print(f"{key}: {json.dumps(value, ensure_ascii=False)}")
-    return EXIT_CLEAN
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
