@@ -172,7 +172,9 @@ class Recogniser:
         if named:
             hints = frozenset().union(*(r.name_hints for r, _ in named))
             callees = frozenset().union(*(r.callee_hints for r, _ in named))
-            entries = extract(data, merge_regions(named, len(data)), has_credential_word, hints, callees)
+            words = credential_words.union(*(w for r, _ in named for _, w in r.pair))
+            entries = extract(data, merge_regions(named, len(data)), has_credential_word, hints, callees,
+                              words, self.path)
         if anyname:  # rules that read every name (an env file's NAME=0x..., an explorer's key under any name)
             entries = unique_entries(entries + extract(data, merge_regions(anyname, len(data)), has_credential_word))
         self.entries = entries

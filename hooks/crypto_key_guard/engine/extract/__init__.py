@@ -630,7 +630,7 @@ def read_value(data: bytes, pos: int, op: str, key_line: int = -1):
 
 
 # -- the searches ---------------------------------------------------------------------------------------------
-def _assignments(data: bytes, lo: int, hi: int, out: list, names: bytes) -> None:
+def _assignments(data: bytes, lo: int, hi: int, out: list, names: bytes, words=None) -> None:
     rx = _re(_ASSIGN, names)
     for m in _matches(rx, data, lo, hi):
         op = m.group(2)
@@ -639,6 +639,8 @@ def _assignments(data: bytes, lo: int, hi: int, out: list, names: bytes) -> None
         if data[m.start(1) - 2:m.start(1)] == b"${":  # ${X:-default}: _defaults reads it
             continue
         name = _text(m.group(1)).lstrip("$@")
+        if words is not None and words.isdisjoint(words_of(name)[1]):
+            continue  # the hint is part of another word (omitKeys, keyboard): no name the rules read
         at = m.end()
         if op == b":" and data[at - 1] == 58 and at < len(data) and data[at] not in b"\"'`\\[{|>\r\n":
             continue  # `name:value` with no space is no YAML mapping (host:port, rule-id:fingerprint, a?b:c)
@@ -795,33 +797,47 @@ def _tables(data: bytes, lo: int, hi: int, out: list, has_credential_word) -> No
             p = e + 1
 
 
+_TABLE_FILES = (".csv", ".tsv", ".txt", ".md", ".markdown", ".rst", ".org", ".adoc", ".ipynb", ".dat", ".tab")
+
+
 def extract(data: bytes, regions, has_credential_word=lambda name: False, name_hints=None,
-            callee_hints=None) -> list:
+            callee_hints=None, name_words=None, path: str = "") -> list:
     """Every entry in the regions ((start, end) pairs, sorted, not overlapping) of data, sorted by position.
 
     name_hints: lower-case substrings one of which every name worth reading holds (None: every name);
-    callee_hints: the same for the callees whose positional arguments are read (None: every callee).
-    `has_credential_word(column)` tells a table's header from any comma-separated line."""
+    callee_hints: the same for the callees whose positional arguments are read (None: every callee);
+    name_words: squashed words one of which an assigned name must hold (None: any name);
+    path: tables (CSV/TSV/Markdown) are read in files that hold tables (in any file when path is "").
+    `has_credential_word(column)` tells a table's header from any comma-separated line. Each family's search
+    runs only on regions holding its marker (a cheap find), so code full of ordinary lines pays little."""
     names = _NAME_ANY if name_hints is None else _named(name_hints)
     callees = _NAME_ANY if callee_hints is None else (_callee(callee_hints) if callee_hints else b"")
+    tables = not path or "." not in path.replace("\\", "/").rsplit("/", 1)[-1] or \
+        path.lower().endswith(_TABLE_FILES)
     found: list = []
+    find = data.find
     for lo, hi in regions:
         if name_hints is None or name_hints:
-            _assignments(data, lo, hi, found, names)
-            _env_lines(data, lo, hi, found, names)
-            _cli_flags(data, lo, hi, found, names)
-            _pairs(data, lo, hi, found, names)
-            if b"</" in data[lo:hi]:
+            _assignments(data, lo, hi, found, names, name_words)
+            if find(b"ENV", lo, hi) >= 0 or find(b"ARG", lo, hi) >= 0 or find(b"setx", lo, hi) >= 0 or \
+                    find(b"SETX", lo, hi) >= 0:
+                _env_lines(data, lo, hi, found, names)
+            if find(b"--", lo, hi) >= 0:
+                _cli_flags(data, lo, hi, found, names)
+            if find(b"alue", lo, hi) >= 0:
+                _pairs(data, lo, hi, found, names)
+            if find(b"</", lo, hi) >= 0:
                 _xml(data, lo, hi, found, names)
         _calls(data, lo, hi, found, names, callees)
-        if b"://" in data[lo:hi]:
+        if find(b"://", lo, hi) >= 0:
             _userinfo(data, lo, hi, found)
-        if b"${" in data[lo:hi]:
+        if find(b"${", lo, hi) >= 0:
             _defaults(data, lo, hi, found)
-        if b".parse::<" in data[lo:hi]:
+        if find(b".parse::<", lo, hi) >= 0:
             _parses(data, lo, hi, found)
-        _tables(data, lo, hi, found, has_credential_word)
-        if b"NSERT" in data[lo:hi] or b"nsert" in data[lo:hi]:
+        if tables:
+            _tables(data, lo, hi, found, has_credential_word)
+        if find(b"NSERT", lo, hi) >= 0 or find(b"nsert", lo, hi) >= 0:
             _sql_inserts(data, lo, hi, found, has_credential_word)
     return unique_entries(found)
 
