@@ -170,8 +170,9 @@ class Recogniser:
         anyname = [(r, regions) for r, regions in plan if "*" in r.name_hints]
         entries: list = []
         if named:
-            hints = frozenset().union(*(r.name_hints for r, _ in named))
-            callees = frozenset().union(*(r.callee_hints for r, _ in named))
+            # the hints of every names rule, so one set of compiled searches serves every file; the words of the
+            # rules this file activates then choose the names read
+            hints, callees = self.scanner._names_hints()
             words = credential_words.union(*(w for r, _ in named for _, w in r.pair))
             entries = extract(data, merge_regions(named, len(data)), has_credential_word, hints, callees,
                               words, self.path)

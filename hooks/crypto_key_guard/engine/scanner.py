@@ -78,7 +78,7 @@ class Scanner:
 
     def __getstate__(self) -> dict:  # worker processes (spawn) rebuild the RE2 keyword set themselves
         return {k: v for k, v in self.__dict__.items()
-                if k not in ("_keywords", "_placeholders", "_names_indexes", "_names_shapes", "_by_id")} | \
+                if k not in ("_keywords", "_placeholders", "_names_indexes", "_names_shapes", "_by_id", "_hints")} | \
             {"_keywords": None, "_placeholders": None}
 
     def _active(self) -> KeywordIndex:
@@ -149,6 +149,15 @@ class Scanner:
                 cache.clear()
             index = cache[key] = NamesIndex(rules, shapes)
         return index
+
+    def _names_hints(self) -> tuple[frozenset, frozenset]:
+        """(name hints, callee hints) of every names rule that reads named entries (built once per rule list)."""
+        cached = getattr(self, "_hints", None)
+        if cached is None or cached[0] is not self.ruleset.rules:
+            rules = [r for r in self.ruleset.rules if r.value is not None and "*" not in r.name_hints]
+            cached = self._hints = (self.ruleset.rules, frozenset().union(*(r.name_hints for r in rules)),
+                                    frozenset().union(*(r.callee_hints for r in rules)))
+        return cached[1], cached[2]
 
     def _rule_by_id(self) -> dict:
         by_id = getattr(self, "_by_id", None)
