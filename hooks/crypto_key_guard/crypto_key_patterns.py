@@ -3,20 +3,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Sequence
 
 from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError, console_main
-from crypto_key_guard.policy.options import HelpFormatter, add_rule_options, fail_usage, prepare, verbose_log
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Sequence
+from crypto_key_guard.policy.options import add_rule_options, fail_usage, prepare, verbose_log
 
 PROG = "crypto-key-patterns"
 
 
 @console_main
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__, formatter_class=HelpFormatter)
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__)
     parser.add_argument("filenames", nargs="*", help="files to scan (pre-commit passes the staged ones)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     # off unless the hook's `args:` turn it on: the only network use a hook can make (docs/verify.md)

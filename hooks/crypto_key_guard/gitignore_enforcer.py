@@ -10,9 +10,9 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
-from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError, console_main
-from crypto_key_guard.util.fs import atomic_write
+from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, UsageError, console_main
 from crypto_key_guard.policy.options import fail_usage
+from crypto_key_guard.util.fs import atomic_write
 
 PROG = "gitignore-enforcer"
 HEADER = "# added by gitignore-enforcer (crypto-key-guard): keep secrets out of git"
@@ -82,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from crypto_key_guard.policy.config import load_config
     from crypto_key_guard.policy.datafiles import IgnoreRequirement, load_gitignore_requirements
-    from crypto_key_guard.sources.files import git_toplevel
+    from crypto_key_guard.util.git import git_toplevel
 
     top = git_toplevel(".")
     if top is None:

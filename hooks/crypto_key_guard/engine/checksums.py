@@ -9,10 +9,7 @@ Nothing here imports anything heavier than hashlib; the BIP39 word list is read 
 from __future__ import annotations
 
 import hashlib
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Iterable, Optional, Sequence
+from typing import Iterable, Optional, Sequence
 
 # -- Base58 / Base58Check (Bitcoin's alphabet: no 0, O, I, l) ----------------------------------------------------
 B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"

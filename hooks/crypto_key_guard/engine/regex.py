@@ -17,10 +17,7 @@ that works on one machine works on every other.
 from __future__ import annotations
 
 import os
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # annotations only: importing typing costs a hook ~5 ms per commit
-    from typing import Any, Iterator
+from typing import Any, Iterator
 
 ENV_VAR = "CRYPTO_KEY_GUARD_REGEX"
 INSTALL_HINT = ("install google-re2 (pip install google-re2; with pre-commit: "

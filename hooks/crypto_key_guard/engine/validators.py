@@ -6,13 +6,11 @@ Later checks (checksums, curve ranges, word lists) register here with @validator
 from __future__ import annotations
 
 import math
-from collections import Counter
-
 import re
+from collections import Counter
+from typing import Callable
 
 from crypto_key_guard.util.records import record
-
-TYPE_CHECKING = False
 
 
 @record
@@ -38,10 +36,7 @@ class _lazy_re:
         return getattr(self._compiled, name)
 
 
-if TYPE_CHECKING:  # annotations only: importing typing costs a hook ~5 ms per commit
-    from typing import Callable
-
-    Validator = Callable[[Candidate], bool]
+Validator = Callable[[Candidate], bool]
 VALIDATORS: dict[str, Validator] = {}
 
 

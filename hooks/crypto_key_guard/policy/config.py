@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from crypto_key_guard.errors import ConfigError
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # annotations only: importing typing costs a hook ~5 ms per commit
-    from typing import Any
 
 YAML_NAME = ".crypto-key-guard.yaml"
 PYPROJECT = "pyproject.toml"
@@ -75,7 +72,7 @@ class Config:
 
 
 def project_root(start: str | os.PathLike = ".") -> Path:
-    from crypto_key_guard.sources.files import git_toplevel
+    from crypto_key_guard.util.git import git_toplevel
 
     start_path = Path(start)
     if start_path.is_file():

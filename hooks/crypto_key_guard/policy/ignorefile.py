@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import re
 from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Iterable, Sequence
 
-from crypto_key_guard.errors import ConfigError
 from crypto_key_guard.engine.findings import Finding
-from crypto_key_guard.util.records import record
+from crypto_key_guard.errors import ConfigError
 from crypto_key_guard.util.display import printable
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # annotations only: importing typing costs a hook ~5 ms per commit
-    from pathlib import Path
-    from typing import Iterable, Sequence
+from crypto_key_guard.util.records import record
 
 _ENTRY = re.compile(r"^(?P<rule>[a-z0-9][a-z0-9-]*):(?P<fp>[0-9a-f]{64})(?:\s+(?P<glob>[^#\s]+))?\s*(?:#.*)?$")
 # the repository's fingerprint salt, on a comment line so that older versions still read the file

@@ -4,36 +4,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any, Sequence
 
 from crypto_key_guard.errors import EXIT_USAGE, UsageError
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # annotations only: importing typing costs a hook ~5 ms per commit
-    from typing import Any, Sequence
-
-
-class HelpFormatter(argparse.HelpFormatter):
-    """argparse's formatter, with the terminal width found as shutil.get_terminal_size finds it: argparse
-    makes a formatter for every add_argument, and its own imports shutil (~3 ms per hook run)."""
-
-    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
-                 width: int | None = None) -> None:
-        if width is None:
-            width = terminal_columns() - 2
-        super().__init__(prog, indent_increment, max_help_position, width)
-
-
-def terminal_columns() -> int:
-    try:
-        columns = int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
-        except (AttributeError, ValueError, OSError):
-            columns = 0
-    return columns or 80
 
 
 def add_rule_options(parser: argparse.ArgumentParser) -> None:
@@ -107,11 +80,11 @@ class Session:
 
 def prepare(args: argparse.Namespace, start: str = ".", use_ignore_file: bool = True) -> Session:
     """Command line + project configuration -> scanner and filters. Raises UsageError/ConfigError."""
-    from crypto_key_guard.policy.config import finding_base, load_config, project_root
-    from crypto_key_guard.engine.scanner import Scanner
-    from crypto_key_guard.policy.ignorefile import IgnoreEntries, load_ignore_file
     from crypto_key_guard.engine.findings import Fingerprinter
     from crypto_key_guard.engine.rules import default_rules, load_rules
+    from crypto_key_guard.engine.scanner import Scanner
+    from crypto_key_guard.policy.config import finding_base, load_config, project_root
+    from crypto_key_guard.policy.ignorefile import IgnoreEntries, load_ignore_file
 
     cfg = load_config(project_root(start), getattr(args, "config", None))
     patterns = [str(cfg.path(p)) for p in cfg.get("patterns")] + list(args.patterns)

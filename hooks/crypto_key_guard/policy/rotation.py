@@ -23,8 +23,8 @@ from typing import Any, Iterator, Optional, Sequence
 from crypto_key_guard.engine.findings import redact
 from crypto_key_guard.engine.validators import is_low_diversity, shannon_entropy
 from crypto_key_guard.errors import UsageError
-from crypto_key_guard.sources.files import git_toplevel, printable
-from crypto_key_guard.util.display import shell_quote
+from crypto_key_guard.util.display import printable, shell_quote
+from crypto_key_guard.util.git import git_toplevel
 
 PROG = "crypto-key-guard rotation"
 LOG_NAME = ".key_rotation_log.json"

@@ -2,13 +2,10 @@
 from __future__ import annotations
 
 import os
+from typing import Sequence, TextIO
 
 from crypto_key_guard.engine.findings import Finding
 from crypto_key_guard.util.display import printable
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # annotations only: importing typing costs a hook ~5 ms per commit
-    from typing import Sequence, TextIO
 
 ADVICE = (
     "What to do: if it was ever committed or pushed, rotate the key at the exchange first (a secret that "

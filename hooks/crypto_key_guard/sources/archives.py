@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import io
 import threading
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import BinaryIO, Optional
+from typing import BinaryIO, Optional
 
 MAX_DEPTH = 3                  # an archive, an archive in it, and one more level
 MAX_ENTRIES = 10_000
@@ -95,7 +92,10 @@ def expand(scanner, head: bytes, stream, path: str):
         else:
             findings, count = _tar_or_stream(scanner, fileobj, size, path, kind)
     except Exception as exc:  # a damaged or unsupported archive: what was read is kept, the rest is a note
-        import zipfile, tarfile, zlib, lzma  # noqa: E401
+        import lzma
+        import tarfile
+        import zipfile  # noqa: E401
+        import zlib
 
         if not isinstance(exc, (zipfile.BadZipFile, tarfile.TarError, zlib.error, lzma.LZMAError, EOFError,
                                 OSError, ValueError, NotImplementedError, RuntimeError)):

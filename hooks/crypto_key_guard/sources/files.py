@@ -8,14 +8,12 @@ from __future__ import annotations
 import functools
 import os
 import stat
+from typing import BinaryIO, Callable, Iterator, Optional
 
 from crypto_key_guard.util.records import record
 
 # subprocess and pathlib are imported by the tree and index sources only: the hooks list named files, and
 # those imports would cost them ~10 ms per commit.
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import BinaryIO, Callable, Iterator, Optional
 
 
 @record
@@ -60,15 +58,7 @@ def named_files(paths: list[str]) -> Iterator[Item]:
             yield _file_item(p, p)
 
 
-def git_toplevel(path: str = ".") -> Optional[str]:
-    import subprocess
-
-    try:
-        out = subprocess.run(["git", "-C", path, "rev-parse", "--show-toplevel"],
-                             capture_output=True, check=False)
-    except OSError:
-        return None
-    return out.stdout.decode("utf-8", "surrogateescape").strip() if out.returncode == 0 else None
+from crypto_key_guard.util.git import git_toplevel  # noqa: E402,F401  (re-exported)
 
 
 def git_output(args: list[str], cwd: str) -> bytes:

@@ -30,9 +30,9 @@ import time
 from dataclasses import dataclass, field
 from typing import IO, Callable, Iterable, Iterator, Optional, Sequence
 
+from crypto_key_guard.engine.findings import Finding, mask_reported, safe_subject
 from crypto_key_guard.engine.scanner import ScanResult
 from crypto_key_guard.errors import UsageError
-from crypto_key_guard.engine.findings import Finding, mask_reported, redact
 from crypto_key_guard.util.display import printable
 
 ZERO = "0" * 40
@@ -647,19 +647,6 @@ def name_commits(repo: Repo, shas: Sequence[str]) -> dict[str, str]:
 
 
 # -- grouping ------------------------------------------------------------------------------------------------
-_LONG_TOKEN = re.compile(r"[A-Za-z0-9+/=_\-]{24,}")
-
-
-def safe_subject(subject: str, scanner, reported: Sequence[Finding] = ()) -> str:
-    """A commit subject is user text: it is shown only if the scanner finds nothing in it, with every reported
-    secret masked wherever it appears (a short key named in a subject is found only in its file), long tokens
-    redacted."""
-    if scanner.scan_bytes(subject.encode("utf-8", "replace")):
-        return "(subject withheld: it holds a secret)"
-    subject = mask_reported(subject, reported, scanner.fingerprint)
-    return printable(_LONG_TOKEN.sub(lambda m: redact(m.group(0)), subject))[:100]
-
-
 def group_findings(scan: BlobScan, places: dict[tuple[str, str], Place], commits: dict[str, Commit],
                    repo: Repo, scanner, keep: Optional[Callable[[Finding], bool]] = None) -> list[Finding]:
     """One finding per secret (fingerprint) with every place it appears, oldest introduction first.
@@ -801,8 +788,13 @@ def scan_history(repo: Repo, scanner, progress_stream: IO[str] = sys.stderr, ses
 
 def scan_history_messages(repo: Repo, scanner, session=None) -> list[Finding]:
     """Secrets in the commit messages of the scanned revisions and in their annotated tags' messages."""
-    from crypto_key_guard.sources.messages import (commit_messages, message_findings, scan_messages,
-                                                   tag_messages, tag_objects)
+    from crypto_key_guard.sources.messages import (
+        commit_messages,
+        message_findings,
+        scan_messages,
+        tag_messages,
+        tag_objects,
+    )
 
     env = _env()
     messages = itertools.chain(commit_messages(repo.path, repo.revs, repo.abbrev, env),

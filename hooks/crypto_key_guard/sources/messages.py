@@ -158,7 +158,7 @@ def scan_messages(messages: Iterator[Message], scanner) -> list[tuple[Finding, M
 def message_findings(hits: list[tuple[Finding, Message]], scanner, names: dict[str, str],
                      keep: Optional[Callable[[Finding], bool]] = None) -> list[Finding]:
     """One finding per secret with every message it is in (history's shape), oldest first."""
-    from crypto_key_guard.sources.history import safe_subject
+    from crypto_key_guard.engine.findings import safe_subject
 
     groups: dict[str, list[tuple[Finding, Message]]] = {}
     for f, m in hits:

@@ -195,7 +195,7 @@ def named_files_in_push(repo, session) -> list:
         if verdict is not None:
             hits.append((path, sha, date, subject, verdict))
     names = name_commits(repo, sorted({h[1] for h in hits})) if hits else {}
-    from crypto_key_guard.sources.history import safe_subject
+    from crypto_key_guard.engine.findings import safe_subject
 
     for path, sha, date, subject, (kind, pattern, advice) in hits:
         info = {"commit": sha, "short": sha[:repo.abbrev], "date": date,

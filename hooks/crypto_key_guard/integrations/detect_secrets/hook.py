@@ -60,8 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
     from detect_secrets.settings import cache_bust
 
-    from crypto_key_guard.integrations.detect_secrets.bridge import forget_files, plugin_classes
     from crypto_key_guard.errors import UsageError
+    from crypto_key_guard.integrations.detect_secrets.bridge import forget_files, plugin_classes
 
     try:
         ours = plugin_classes()
@@ -117,7 +117,7 @@ def create_baseline(path: str) -> int:
     import io
     import os
 
-    from crypto_key_guard.commands.detect_secrets import main as ds_main
+    from crypto_key_guard.integrations.detect_secrets.cli import main as ds_main
     from crypto_key_guard.integrations.detect_secrets.plugin_path import plugin_file
 
     if os.path.exists(path):
@@ -300,8 +300,8 @@ def write_baseline(args: Any, restore_paths: Dict[str, str], added: List[str]) -
 
 def print_findings(secrets: Any, what: str) -> None:
     """One line per new secret, redacted, then what to do. Raw values never reach the output."""
-    from crypto_key_guard.integrations.detect_secrets.bridge import is_our_type, remediation_for
     from crypto_key_guard.engine.findings import redact
+    from crypto_key_guard.integrations.detect_secrets.bridge import is_our_type, remediation_for
     from crypto_key_guard.reports.text import ADVICE
     from crypto_key_guard.util.display import printable
 
