@@ -88,7 +88,8 @@ def fake_mnemonic(rng: random.Random, arg: Optional[str]) -> str:
     """{mnemonic:N[,style][,badsum]}: N (12/15/18/21/24) words with a valid checksum (badsum: a wrong one).
     Styles: space (default), lines (one per line), escaped (JSON "\\n" between words), numbered ("1. a"),
     bullets ("a\\n  - b"), wrap (6 words a line), comma ("a,b"), json (quoted items: "a", "b"), jsonlines
-    (quoted items, one per line)."""
+    (quoted items, one per line), numbered-inline ("1. a 2. b"), dashes, underscores; upper / title change
+    the case."""
     from crypto_key_guard.engine.checksums import bip39_checksum_ok, bip39_wordlist, entropy_to_mnemonic
 
     opts = [o.strip() for o in (arg or "12").split(",")]
@@ -97,6 +98,16 @@ def fake_mnemonic(rng: random.Random, arg: Optional[str]) -> str:
     if "badsum" in opts:
         while bip39_checksum_ok(words):
             words[-1] = rng.choice(bip39_wordlist())
+    if "upper" in opts:
+        words = [w.upper() for w in words]
+    if "title" in opts:
+        words = [w.capitalize() for w in words]
+    if "numbered-inline" in opts:
+        return " ".join(f"{i}. {w}" for i, w in enumerate(words, 1))
+    if "dashes" in opts:
+        return "-".join(words)
+    if "underscores" in opts:
+        return "_".join(words)
     if "lines" in opts:
         return "\n".join(words)
     if "escaped" in opts:

@@ -141,7 +141,9 @@ def is_bip39_mnemonic_wrapped(c: Candidate) -> bool:
 def _bip39_phrase(value: str, defer_to_exact: bool) -> bool:
     from crypto_key_guard.engine.checksums import bip39_checksum_ok, bip39_index
 
-    text = value.replace("\\n", " \n")  # JSON-escaped newlines separate words too (same length: spans hold)
+    # JSON-escaped newlines separate words too (same length: spans hold); a phrase written in upper case or
+    # Capitalised is the same phrase
+    text = value.replace("\\n", " \n").lower()
     spans = [m.span() for m in _LOWER_WORD.finditer(text)]
     words = [text[a:b] for a, b in spans]
     index = bip39_index()
