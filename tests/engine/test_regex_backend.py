@@ -30,6 +30,9 @@ REVIEWED_NESTED = {
     "bip39-mnemonic": "each word iteration starts with a separator the word class [a-z] excludes",
     "bip39-mnemonic-lines": "each line iteration starts with a newline the word class excludes",
     "bip39-mnemonic-multiline": "each word iteration starts with a separator the word class excludes",
+    "bip39-mnemonic-variants": "each word iteration starts with a blank, '-' or '_' (a number after a blank starts "
+                               "with a digit), none of which the letter classes match; the Capitalised and UPPER "
+                               "alternatives differ at a word's second letter",
     "solana-keypair": "each number iteration ends with ',', which the digit class excludes",
 }
 
