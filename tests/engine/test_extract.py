@@ -217,3 +217,21 @@ def test_extraction_is_linear_on_huge_minified_input() -> None:
         timings.append(time.perf_counter() - start)
         assert len(found) >= copies
     assert timings[1] < timings[0] * 8  # 4x the input: well under 16x the time
+
+
+@pytest.mark.parametrize("run", [b"a", b"A_b.", b"x-1"])
+def test_calls_are_linear_on_identifier_runs_with_the_stdlib_matcher(monkeypatch, run: bytes) -> None:
+    """A long identifier-like run (a minified bundle, 'aaaa...!'): the callee before `(` is read backwards, never
+    matched by a leading unbounded run, so the backtracking fallback is not retried from every byte."""
+    from crypto_key_guard.engine import extract as extraction
+    from crypto_key_guard.engine import regex
+
+    monkeypatch.setattr(regex, "BACKEND", "re")
+    monkeypatch.setattr(extraction, "_COMPILED", {})  # the searches compiled again, by the stdlib matcher
+    timings = []
+    for size in (20_000, 80_000):
+        data = run * (size // len(run)) + b"!"
+        start = time.perf_counter()
+        extract(data, [(0, len(data))])
+        timings.append(time.perf_counter() - start)
+    assert timings[1] < timings[0] * 8 + 0.05  # 4x the input: well under 16x the time

@@ -68,10 +68,14 @@ _ASSIGN = (
 _ENV = rb"(?m)^[ \t]*(?:ENV|ARG|setx|SETX)[ \t]+(?P<name>NAME)[ \t]+"
 _CLI = rb"(?:^|[\s\"'(\[,])(?P<name>--?NAME)(?P<op>=|[ \t]+)"
 # a call with a literal first (or second) argument, named by its callee: Client("k", "s"), sign_transaction(tx, "0x")
-_CALL_POS = (rb"(?P<callee>CALLEE(?:::[A-Za-z_][A-Za-z0-9_]*)*)[ \t]*\((?P<open>)[ \t\r\n]*"
+_CALL_POS = (rb"(?P<callee>)[ \t]*\((?P<open>)[ \t\r\n]*"
              rb"(?:[A-Za-z_$][A-Za-z0-9_$.]*[ \t]*,[ \t\r\n]*)?(?:[bBrRuUfF]{0,2}\\?[\"'`]|0[xX][0-9a-fA-F])")
+# the callee a positional call must end with (checked on the identifier before the parenthesis)
+_CALL_POS_CALLEE = rb"(?:CALLEE)(?:::[A-Za-z_][A-Za-z0-9_]*)*$"
 # a call whose first argument names the second: os.getenv("X", "v"), add_argument("--api-key", default="v")
-_CALL_NAMED = (rb"(?P<callee>[A-Za-z_$][A-Za-z0-9_$.]*)?[ \t]*\((?P<open>)[ \t\r\n]*[bBrRuU]?\\?[\"'`]-{0,2}NAME"
+# The callee is read backwards from the parenthesis (_callee_before), not matched: a leading unbounded run
+# would make a backtracking matcher (the stdlib fallback) quadratic on a long identifier-like run.
+_CALL_NAMED = (rb"(?P<callee>)[ \t]*\((?P<open>)[ \t\r\n]*[bBrRuU]?\\?[\"'`]-{0,2}NAME"
                rb"\\?[\"'`][ \t\r\n]*,")
 # a Kubernetes/ECS env entry: `- name: X` + `value: v`, {"name": "X", "value": "v"}
 _PAIR = (rb"(?:^|[\s{,<])[\"']?(?:name|key|Name|Key)[\"']?[ \t]*[:=][ \t]*[\"']?(?P<name>NAME)[\"']?[ \t]*"
@@ -671,6 +675,21 @@ def _cli_flags(data: bytes, lo: int, hi: int, out: list, names: bytes) -> None:
             out.append(Entry(_text(m.group(1)).lstrip("-"), _text(data[at:e]), at, e, "", "cli"))
 
 
+MAX_CALLEE = 128
+_CALLEE_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$.-:")
+
+
+def _callee_before(data: bytes, at: int) -> bytes:
+    """The dotted identifier ending at `at` (`os.getenv` in `os.getenv(`, `LocalWallet::from_str`), at most
+    MAX_CALLEE bytes; b"" if none."""
+    start = at
+    while start > 0 and at - start < MAX_CALLEE and data[start - 1] in _CALLEE_BYTES:
+        start -= 1
+    while start < at and not (data[start:start + 1].isalpha() or data[start] in b"_$"):
+        start += 1  # an identifier starts with a letter, _ or $
+    return data[start:at]
+
+
 def _calls(data: bytes, lo: int, hi: int, out: list, names: bytes, callees: bytes) -> None:
     seen: set = set()
     searches = [(_re(_CALL_NAMED, names), True)]
@@ -681,7 +700,14 @@ def _calls(data: bytes, lo: int, hi: int, out: list, names: bytes, callees: byte
             open_paren = m.start(2) - 1
             if open_paren in seen:
                 continue
-            callee = _text(m.group(1) or b"")
+            before = _callee_before(data, m.start())
+            if named:
+                callee = _text(before)
+            else:
+                hit = _re(_CALL_POS_CALLEE, callees=callees).search(before)
+                if hit is None:
+                    continue
+                callee = _text(before[hit.start():])
             positional, keywords, _after = _call_args(data, open_paren)
             if positional and positional[0][0] == 0 and _name_like(positional[0][3]):
                 seen.add(open_paren)
