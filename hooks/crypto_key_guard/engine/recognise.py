@@ -10,17 +10,13 @@ keys and the allowlist pragma then apply as to every rule.
 from __future__ import annotations
 
 import bisect
+from typing import Any
 
 from crypto_key_guard.engine.extract import Entry, enclosing_names, extract, unique_entries
 from crypto_key_guard.engine.extract.decode import decode_value
 from crypto_key_guard.engine.extract.names import suffix_runs, words_of
+from crypto_key_guard.engine.rules import Rule
 from crypto_key_guard.util.records import record
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # annotations only
-    from typing import Any
-
-    from crypto_key_guard.engine.rules import Rule
 
 AFTER_CONTEXT_RANK = 1 << 16  # context found only after a value ranks behind any found before it
 PAIR_RANK = 1 << 17           # a venue known only from a paired value ranks behind a named one

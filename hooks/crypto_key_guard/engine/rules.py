@@ -10,16 +10,13 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
 
 from crypto_key_guard.engine import regex as rx
-from crypto_key_guard.errors import ConfigError
 from crypto_key_guard.engine.findings import hmac_sha256, sha256_hex
-from crypto_key_guard.util.records import record
 from crypto_key_guard.engine.validators import VALIDATORS
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # annotations only: importing typing costs a hook ~5 ms per commit
-    from typing import Any, Callable, Iterable, Sequence
+from crypto_key_guard.errors import ConfigError
+from crypto_key_guard.util.records import record
 
 RULE_KEYS_REQUIRED = {"id", "description"}
 # a rule is one of two kinds: `names:` + `value:` (recognised on extracted entries) or `pattern:` (an
