@@ -66,7 +66,6 @@ MISSED: dict[str, str] = {
 FLAGGED: set[str] = {
     "ng-azure-keyvault-ref",
     "ng-placeholder-hash",
-    "ng-placeholder-non-ascii",
     "ng-role-hash-env-example",
     "ng-windows-env-ref",
 }
