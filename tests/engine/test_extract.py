@@ -235,3 +235,10 @@ def test_calls_are_linear_on_identifier_runs_with_the_stdlib_matcher(monkeypatch
         extract(data, [(0, len(data))])
         timings.append(time.perf_counter() - start)
     assert timings[1] < timings[0] * 8 + 0.05  # 4x the input: well under 16x the time
+
+
+@pytest.mark.parametrize("gap,found", [(0, True), (100, True), (398, True), (450, False)])
+def test_a_section_header_names_the_entries_below_it_within_400_lines(gap: int, found: bool) -> None:
+    data = b"[other]\nx = 1\n[binance]\n" + b"note = 1\n" * gap + b"secret = value\n"
+    names = enclosing_names(data, data.index(b"secret ="))
+    assert (names == ["binance"]) is found and "other" not in names

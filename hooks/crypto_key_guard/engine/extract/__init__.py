@@ -917,6 +917,11 @@ def enclosing_names(data: bytes, pos: int) -> list[str]:
     p = line_start - 1
     lines = 0
     while p > lo and lines < 400:
+        if indent == 0:  # only a section header can still add a name: looked up, not walked line by line
+            section = _section_above(data, lo, p, 400 - lines)
+            if section:
+                names.append(section)
+            break
         ls = data.rfind(b"\n", lo, p) + 1
         line = data[ls:p]
         p = ls - 1
@@ -944,6 +949,44 @@ def enclosing_names(data: bytes, pos: int) -> list[str]:
                 # keep looking for a section header above top-level keys
                 continue
     return names
+
+
+_HEADERS: list = [None, [], []]  # the buffer, its INI/TOML section header line starts, their names
+
+
+def _section_headers(data: bytes) -> tuple[list[int], list[str]]:
+    """Start offsets and names of the `[section]` header lines of data, found once per buffer: the walk above
+    an entry would otherwise read up to 400 lines for each of thousands of entries at the top level."""
+    if _HEADERS[0] is not data:
+        import re
+
+        starts, names = [], []
+        for m in re.finditer(rb"(?m)^[ \t\r\f\v]*\[[^\n]*", data):
+            body = m.group(0).strip()
+            if body.endswith(b"]") and b"," not in body and b'"' not in body:
+                section = body[1:-1].strip(b"[] ")
+                if section:
+                    starts.append(m.start())
+                    names.append(_text(section))
+        _HEADERS[:] = [data, starts, names]
+    return _HEADERS[1], _HEADERS[2]
+
+
+def _section_above(data: bytes, lo: int, end: int, budget: int) -> str:
+    """The nearest section header on a line ending at or before `end`, within `budget` lines and after lo."""
+    import bisect
+
+    starts, names = _section_headers(data)
+    i = bisect.bisect_right(starts, end) - 1
+    if i < 0:
+        return ""
+    start = starts[i]
+    header_end = data.find(b"\n", start, end + 1)
+    if header_end < 0:
+        header_end = end
+    if header_end <= lo or data.count(b"\n", start, end) + 1 > budget:
+        return ""
+    return names[i]
 
 
 def _names_before(text: bytes, names: list) -> None:
