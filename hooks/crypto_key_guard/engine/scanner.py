@@ -407,7 +407,8 @@ class KeywordIndex:
         ids = {k: i for i, k in enumerate(self.keywords)}
         self.need = [tuple(ids[k] for k in r.keywords) for r in rules]
         # a hit on the longer of two keywords that start alike is a hit on the shorter too, at the same place
-        self._implied = {k: tuple(ids[s] for s in self.keywords if k.startswith(s)) for k in self.keywords}
+        # (each keyword's prefixes looked up, shortest first = ascending ids: linear in the keywords, not square)
+        self._implied = {k: tuple(ids[k[:n]] for n in range(1, len(k) + 1) if k[:n] in ids) for k in self.keywords}
         self._longest = max((len(k) for k in self.keywords), default=0)
         self._finder = None
         if self.keywords:

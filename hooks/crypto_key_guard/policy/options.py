@@ -1,12 +1,18 @@
 """Command-line options shared by every command that scans, so hooks and `scan` accept the same flags."""
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from crypto_key_guard.errors import EXIT_USAGE, UsageError
+
+if TYPE_CHECKING:  # the hook reads a plain file list without argparse (crypto_key_patterns.py)
+    import argparse
+
+# what add_rule_options leaves in the namespace when none of its options is given
+RULE_OPTION_DEFAULTS: dict[str, Any] = {"patterns": [], "disable": [], "min_confidence": None, "min_severity": None,
+                                        "include_public_test_keys": None, "verbose": False, "config": None}
 
 
 def add_rule_options(parser: argparse.ArgumentParser) -> None:
