@@ -289,3 +289,47 @@ def is_solana_keypair(values: Iterable[int]) -> bool:
         return False
     raw = bytes(data)
     return is_ed25519_point(raw[32:]) and ed25519_public_key(raw[:32]) == raw[32:]
+
+
+# -- Keccak-256 (Ethereum's hash: SHA-3 before its padding changed; hashlib's sha3_256 differs) --------------------
+_KECCAK_ROUND_CONSTANTS = (
+    0x0000000000000001, 0x0000000000008082, 0x800000000000808A, 0x8000000080008000, 0x000000000000808B,
+    0x0000000080000001, 0x8000000080008081, 0x8000000000008009, 0x000000000000008A, 0x0000000000000088,
+    0x0000000080008009, 0x000000008000000A, 0x000000008000808B, 0x800000000000008B, 0x8000000000008089,
+    0x8000000000008003, 0x8000000000008002, 0x8000000000000080, 0x000000000000800A, 0x800000008000000A,
+    0x8000000080008081, 0x8000000000008080, 0x0000000080000001, 0x8000000080008008)
+_KECCAK_ROTATIONS = (0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43, 25, 39, 41, 45, 15, 21, 8, 18, 2, 61, 56, 14)
+_MASK64 = (1 << 64) - 1
+
+
+def _keccak_f(lanes: list) -> None:
+    """Keccak-f[1600] on 25 64-bit lanes (lanes[x + 5 * y]), in place."""
+    for rc in _KECCAK_ROUND_CONSTANTS:
+        c = [lanes[x] ^ lanes[x + 5] ^ lanes[x + 10] ^ lanes[x + 15] ^ lanes[x + 20] for x in range(5)]
+        for x in range(5):
+            d = c[(x - 1) % 5] ^ (((c[(x + 1) % 5] << 1) | (c[(x + 1) % 5] >> 63)) & _MASK64)
+            for y in range(0, 25, 5):
+                lanes[x + y] ^= d
+        moved = [0] * 25
+        for x in range(5):
+            for y in range(5):
+                r = _KECCAK_ROTATIONS[x + 5 * y]
+                v = lanes[x + 5 * y]
+                moved[y + 5 * ((2 * x + 3 * y) % 5)] = ((v << r) | (v >> (64 - r))) & _MASK64 if r else v
+        for x in range(5):
+            for y in range(0, 25, 5):
+                lanes[x + y] = moved[x + y] ^ (~moved[(x + 1) % 5 + y] & moved[(x + 2) % 5 + y])
+        lanes[0] ^= rc
+
+
+def keccak256(data: bytes) -> bytes:
+    """Ethereum's Keccak-256 of data (role ids, event topics, selectors are this hash of a public string)."""
+    rate = 136
+    padded = bytearray(data) + b"\x01" + b"\x00" * ((rate - (len(data) + 1) % rate) % rate)
+    padded[-1] |= 0x80
+    lanes = [0] * 25
+    for block in range(0, len(padded), rate):
+        for i in range(rate // 8):
+            lanes[i] ^= int.from_bytes(padded[block + 8 * i: block + 8 * i + 8], "little")
+        _keccak_f(lanes)
+    return b"".join(lane.to_bytes(8, "little") for lane in lanes[:4])

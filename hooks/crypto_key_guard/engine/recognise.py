@@ -14,7 +14,7 @@ from typing import Any
 
 from crypto_key_guard.engine.extract import Entry, enclosing_names, extract, unique_entries
 from crypto_key_guard.engine.extract.decode import decode_value
-from crypto_key_guard.engine.extract.names import suffix_runs, words_of
+from crypto_key_guard.engine.extract.names import suffix_runs, words_of, written_runs
 from crypto_key_guard.engine.rules import Rule
 from crypto_key_guard.util.records import record
 
@@ -219,8 +219,17 @@ class Recogniser:
         else:
             candidates = {n for w in runs if w in index.by_word for n in index.by_word[w]}
             candidates.update(index.any_name)
+        written = None
         for n in sorted(candidates):
             rule = index.rules[n]
+            if rule.kind == "generic" and callee is None:
+                # a name in the plural holds several values: each is a key when the rule's value has a key's
+                # shape (PRIVATE_KEYS = ["0x..", ...]); a rule that takes any value reads the name as written
+                # (`private_keys: ["*.pem", "id_rsa"]` lists files, `N("gh-secrets", ...)` is a collection)
+                if written is None:
+                    written = written_runs(entry.name) | (written_runs(entry.alt) if entry.alt else frozenset())
+                if written.isdisjoint(rule.credential):
+                    continue
             # BINANCE_PUBLIC_KEY: some venues call the API key their public key; elsewhere 'public' is public
             if excluded and (own.isdisjoint(rule.venue) or not (own - PUBLIC_NAMES).isdisjoint(self.not_credential)):
                 continue

@@ -224,6 +224,26 @@ _PRIVATE_NAME_TOKENS = frozenset((
 ))
 
 
+# the last word of a name holding a public bytes32 constant: MINTER_ROLE, PERMIT_TYPEHASH, DOMAIN_SEPARATOR
+_PUBLIC_CONSTANT_LAST = frozenset(("role", "typehash", "separator", "selector"))
+_CONSTANT_NAME_SPLIT = _lazy_re(r"[_.]+|(?<=[a-z])(?=[A-Z])")
+
+
+def is_public_constant(name: str, value: str) -> bool:
+    """A role id or type hash under its own name (`MINTER_ROLE=0x<keccak256("MINTER_ROLE")>`, PERMIT_TYPEHASH,
+    DOMAIN_SEPARATOR): public data of a contract, in any .env.example of a token deployment. A value that is the
+    Keccak-256 of the name it is assigned to is such a constant whatever the name."""
+    words = [w for w in _CONSTANT_NAME_SPLIT.split(name.strip("_.")) if w]
+    if words and words[-1].lower() in _PUBLIC_CONSTANT_LAST:
+        return True
+    hexdigits = value[2:] if value[:2] in ("0x", "0X") else value
+    if len(hexdigits) != 64:
+        return False
+    from crypto_key_guard.engine.checksums import keccak256
+
+    return keccak256(name.encode("utf-8")).hex() == hexdigits.lower()
+
+
 @validator("private_key_env_name")
 def is_private_key_env_name(c: Candidate) -> bool:
     """An env entry (NAME=value) whose name says private key, or any non-public name inside an env file.
@@ -236,7 +256,7 @@ def is_private_key_env_name(c: Candidate) -> bool:
         return False
     tokens = set(re.split(r"[_.]+|(?<=[a-z])(?=[A-Z])", m.group(1).strip("_.")))
     tokens = {t.lower() for t in tokens if t}
-    if tokens & _PUBLIC_NAME_TOKENS:
+    if tokens & _PUBLIC_NAME_TOKENS or is_public_constant(m.group(1), c.value):
         return False
     if tokens & _PRIVATE_NAME_TOKENS or any(t.startswith("priv") for t in tokens):
         return True

@@ -460,23 +460,33 @@ def _yaml_list(data: bytes, pos: int, key_indent: int):
     return items
 
 
+_CLOSE = {91: 93, 123: 125, 40: 41}
+
+
 def _list_items(data: bytes, pos: int):
-    """Literal items of a list literal whose '[' is at pos: [(start, end, text, quote)]."""
+    """Literal items of a list literal whose '[' (or '{' / '(' of an array initializer, a set, a tuple) is at pos:
+    [(start, end, text, quote)]. In a '{' mapping, a value whose key is a name (`apiKey: v`, `"secret": v`) is
+    left to the searches (it has a name of its own); a value keyed by data (`{"0x<address>": "0x<key>"}`) is an
+    item of the mapping, named by it."""
     n = len(data)
     stop = min(n, pos + MAX_LIST)
+    close = _CLOSE[data[pos]]
+    mapping = close == 125
     p = pos + 1
     items = []
     depth = 0
+    skip_value = False  # the next item is the value of a named key
     while p < stop:
         c = data[p]
         if c in b" \t\r\n,":
             p += 1
             continue
-        if c == 93 and depth == 0:  # ']'
+        if c == close and depth == 0:
             break
         if c in b"[{(":
             depth += 1
             p += 1
+            skip_value = False
             continue
         if c in b"]})":
             depth -= 1
@@ -485,12 +495,27 @@ def _list_items(data: bytes, pos: int):
         if depth == 0 and (c in _QUOTES or c == 92):
             s = read_strings(data, p, stop, True)
             if s is not None:
-                items.append((s[0], s[1], s[2], s[4]))
                 p = s[3]
+                if mapping and data[_skip(data, p, stop, True):][:1] in (b":", b"="):
+                    skip_value = _name_like(s[2])  # a key: its value is named by it, or by the mapping
+                    continue
+                if not skip_value:
+                    items.append((s[0], s[1], s[2], s[4]))
+                skip_value = False
                 continue
         if depth == 0 and data[p:p + 2] in (b"0x", b"0X"):
             e = _bare(data, p, stop)
-            items.append((p, e, _text(data[p:e]), ""))
+            if not skip_value:
+                items.append((p, e, _text(data[p:e]), ""))
+            skip_value = False
+            p = e
+            continue
+        if mapping and depth == 0 and c in _IDENT:  # an unquoted key (`apiKey: v`, `key = v`) or an expression
+            e = p
+            while e < stop and data[e] in _IDENT:
+                e += 1
+            r = _skip(data, e, stop)
+            skip_value = r < stop and data[r] in b":=" and data[r + 1:r + 2] not in (b":", b"=")
             p = e
             continue
         if c in _QUOTES:
@@ -499,6 +524,49 @@ def _list_items(data: bytes, pos: int):
             continue
         p += 1
     return items
+
+
+_TYPE_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.*[]<>")
+# callees that build a list from their arguments (Kotlin, Java, Scala, Python, JS)
+_LIST_CALLS = frozenset((b"listOf", b"arrayOf", b"setOf", b"mutableListOf", b"arrayListOf", b"List.of",
+                         b"Set.of", b"Arrays.asList", b"ImmutableList.of", b"Seq", b"List", b"Array",
+                         b"Array.of", b"tuple", b"list", b"set", b"frozenset", b"Set"))
+
+
+def _typed_literal(data: bytes, pos: int) -> int:
+    """The '{' of a Go/C#-style typed array literal whose '[' is at pos (`[]string{`, `[3]string{`,
+    `[]common.Address{`), or -1."""
+    close = data.find(b"]", pos, pos + 12)
+    if close < 0 or not all(ch in b"0123456789." for ch in data[pos + 1:close]):
+        return -1
+    p = close + 1
+    stop = min(len(data), p + 80)
+    while p < stop and data[p] in _TYPE_BYTES:
+        p += 1
+    p = _skip(data, p, stop)
+    return p if p < stop and data[p] == 123 and p > close + 1 else -1
+
+
+def _list_constructor(data: bytes, expr: bytes, q: int, r: int) -> int:
+    """Where the items of a list built by `expr` start (its '[', '{' or '('), or -1: Rust `vec![`, Java/C#
+    `new String[] {`, `new[] {`, and the list-building calls (`listOf(`, `List.of(`, `tuple([`)."""
+    n = len(data)
+    if r >= n:
+        return -1
+    if data[q:q + 2] == b"![" and expr == b"vec":
+        return q + 1
+    if expr == b"new" or expr.startswith(b"new["):
+        after_new = q - len(expr) + 3
+        p = _skip(data, after_new, n)
+        stop = min(n, p + 80)
+        while p < stop and data[p] in _TYPE_BYTES:
+            p += 1
+        brace = _skip(data, p, stop)
+        return brace if brace < stop and data[brace] == 123 and data[p - 1:p] == b"]" else -1
+    if data[r] == 40 and expr in _LIST_CALLS:
+        p = _skip(data, r + 1, min(n, r + 200), True)
+        return p if p < n and data[p] in b"[{(" else r
+    return -1
 
 
 def read_value(data: bytes, pos: int, op: str, key_line: int = -1):
@@ -521,15 +589,19 @@ def read_value(data: bytes, pos: int, op: str, key_line: int = -1):
         a, b = _trimmed(data, start, end)
         if (a, b) != (start, end) and "\n" not in text:
             text = text.strip(" \t")
-        return [(a, b, text, quote, quoted_layout, "")]
+        whole = [(a, b, text, quote, quoted_layout, "")]
+        if (";" in text or "," in text) and b - a == len(text) and _LIST_TEXT.match(data, a, b):
+            return whole + _delimited(data, a, b)  # "0x..;0x..": each item too
+        return whole
     if c == 40:  # '(' : a parenthesised value, e.g. KEY = (\n "a"\n "b"\n)
         p = _skip(data, pos + 1, n, True)
         s = read_strings(data, p, n, True) if p < n and data[p] in _QUOTES else None
         return [] if s is None else [(s[0], s[1], s[2], s[4], quoted_layout, "")]
-    if c == 91:  # '[' : each element inherits the name
+    if c == 91:  # '[' : each element inherits the name; Go's `[]string{...}` / `[2]string{...}` too
+        brace = _typed_literal(data, pos)
+        return [(a, b, t, q, "list", "") for a, b, t, q in _list_items(data, pos if brace < 0 else brace)]
+    if c == 123:  # '{' : an array initializer or a set is a list; nested entries are found by the search itself
         return [(a, b, t, q, "list", "") for a, b, t, q in _list_items(data, pos)]
-    if c == 123:  # '{' : nested entries are found by the search itself
-        return []
     if op == ":" and c in b"|>":
         blk = _yaml_block(data, pos, _line_indent(data, key_line if key_line >= 0 else pos)[1])
         return [] if blk is None else [(blk[0], blk[1], blk[2], "block", "yaml", "")]
@@ -580,6 +652,9 @@ def read_value(data: bytes, pos: int, op: str, key_line: int = -1):
             q += 1
         expr = data[pos:q]
         r = _skip(data, q, n)
+        opening = _list_constructor(data, expr, q, r)
+        if opening >= 0:  # vec![..], new String[] {..}, listOf(..), List.of(..), tuple([..]): a list
+            return [(a, b, t, qt, "list", "") for a, b, t, qt in _list_items(data, opening)]
         if r < n and data[r] == 40 and q > pos:  # a call
             positional, keywords, after = _call_args(data, r)
             out = []
@@ -620,17 +695,34 @@ def read_value(data: bytes, pos: int, op: str, key_line: int = -1):
     if layout == "env" and op == "=" and pos > 0 and data[pos - 1] in _WS:
         layout = "ini"
     text = _text(data[pos:e])
-    if e < n and data[e] == 44 and layout in ("env", "ini"):  # PRIVATE_KEYS=0x..,0x..
+    if e < n and data[e] in b",;" and layout in ("env", "ini"):  # PRIVATE_KEYS=0x..,0x.. / a:0x..;b:0x..
         e2 = e
-        while e2 < n and data[e2] == 44:
+        while e2 < n and data[e2] in b",;" and data[e2 + 1:e2 + 2] not in (b" ", b"\t", b"\n", b"\r", b""):
             e2 = _bare(data, e2 + 1, n)
-        parts, a = [], pos
-        for piece in data[pos:e2].split(b","):
-            if piece:
-                parts.append((a, a + len(piece), _text(piece), "", "list", ""))
-            a += len(piece) + 1
-        return parts
+        if e2 > e:
+            return _delimited(data, pos, e2)
     return [(pos, e, text, "", layout, "")]
+
+
+def _delimited(data: bytes, a: int, b: int) -> list:
+    """The items of a value holding a list (`0x..,0x..`, `0x..;0x..`, `deployer:0x..;relayer:0x..`), each
+    without its `alias:` label: [(start, end, text, quote, "list", "")]."""
+    parts = []
+    p = a
+    for piece in data[a:b].replace(b";", b",").split(b","):
+        lo, hi = _trimmed(data, p, p + len(piece))
+        label = _LABEL.match(data, lo, hi)
+        if label is not None and label.end() < hi:
+            lo = label.end()
+        if hi > lo:
+            parts.append((lo, hi, _text(data[lo:hi]), "", "list", ""))
+        p += len(piece) + 1
+    return parts
+
+
+_LABEL = __import__("re").compile(rb"[A-Za-z_][A-Za-z0-9_.\-]{0,39}[:=]")
+# a quoted value that may be a list of tokens: token characters and separators only (no code, no prose)
+_LIST_TEXT = __import__("re").compile(rb"[A-Za-z0-9+/=_.:~\-]+(?:[ \t]*[,;][ \t]*[A-Za-z0-9+/=_.:~\-]+)+[,;]?\Z")
 
 
 # -- the searches ---------------------------------------------------------------------------------------------

@@ -19,27 +19,50 @@ def squash(word: str) -> str:
 
 
 def tokens(name: str) -> tuple[str, ...]:
-    """The words of a name in order, lower case: camelCase, snake_case, kebab, dotted and UPPER names alike."""
-    return words_of(name)[0]
+    """The words of a name in order, lower case, as written: camelCase, snake_case, kebab, dotted and UPPER names
+    alike."""
+    return tuple(t.lower() for t in _SPLIT.findall(name))
 
 
-def words_of(name: str) -> tuple[tuple[str, ...], frozenset]:
-    """(tokens, every run of up to MAX_RUN adjacent tokens squashed): what a word is compared against."""
-    hit = _CACHE.get(name)
-    if hit is not None:
-        return hit
-    toks = tuple(t.lower() for t in _SPLIT.findall(name))
-    runs = set()
+def singular(token: str) -> str:
+    """A plural token's singular (`keys` -> `key`, `secrets` -> `secret`): a list of keys is named in the plural
+    (PRIVATE_KEYS, apiSecrets). Short tokens (`ids`, `pks`) and `-ss` words (`pass`, `address`) are kept."""
+    return token[:-1] if len(token) >= 4 and token[-1] == "s" and token[-2] != "s" else token
+
+
+def _runs(toks: tuple, runs: set) -> None:
     for i in range(len(toks)):
         joined = ""
         for j in range(i, min(len(toks), i + MAX_RUN)):
             joined += toks[j]
             runs.add(joined)
+
+
+def words_of(name: str) -> tuple[tuple[str, ...], frozenset]:
+    """(tokens, every run of up to MAX_RUN adjacent tokens squashed): what a word is compared against. Tokens
+    are singular; the runs hold both the written and the singular forms."""
+    hit = _CACHE.get(name)
+    if hit is not None:
+        return hit
+    written = tuple(t.lower() for t in _SPLIT.findall(name))
+    toks = tuple(singular(t) for t in written)
+    runs: set = set()
+    _runs(toks, runs)
+    if toks != written:
+        _runs(written, runs)
     hit = (toks, frozenset(runs))
     if len(_CACHE) >= _CACHE_LIMIT:
         _CACHE.clear()
     _CACHE[name] = hit
     return hit
+
+
+def written_runs(name: str) -> frozenset:
+    """The runs of a name's tokens as written, without the singular forms (`PRIVATE_KEYS`: privatekeys, not
+    privatekey)."""
+    runs: set = set()
+    _runs(tuple(t.lower() for t in _SPLIT.findall(name)), runs)
+    return frozenset(runs)
 
 
 def suffix_runs(name: str, strip: frozenset = frozenset()) -> frozenset:

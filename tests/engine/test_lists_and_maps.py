@@ -1,0 +1,213 @@
+"""Lists and maps of keys (issue 14): list elements inherit the list's name, in every way code writes a list.
+
+Extraction gives each element the list's name; recognition then reads that name like any other (plural names
+are read in the singular: PRIVATE_KEYS holds `privatekey`). Values are fake, generated at test time (seeded);
+each layout has several variants and each has no_match variants beside it.
+"""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from crypto_key_guard.engine.examples import expand
+from crypto_key_guard.engine.extract import extract
+from crypto_key_guard.engine.extract.names import singular, tokens, words_of
+from crypto_key_guard.engine.scanner import Scanner
+
+
+@pytest.fixture(scope="module")
+def scanner() -> Scanner:
+    return Scanner()
+
+
+def fill(template: str, seed: str) -> str:
+    return expand(template, random.Random(seed))
+
+
+def list_entries(text: str) -> list[tuple[str, str]]:
+    data = text.encode("utf-8")
+    return [(e.name, e.value) for e in extract(data, [(0, len(data))]) if e.layout == "list"]
+
+
+def reported(scanner: Scanner, text: str, path: str = "config.txt") -> list[tuple[int, str]]:
+    findings, _ = scanner.scan_content(text.encode("utf-8"), path)
+    return [(f.line, f.rule) for f in findings]
+
+
+# -- names in the plural ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name, word", [("PRIVATE_KEYS", "privatekey"), ("privateKeys", "privatekey"),
+                                        ("api_secrets", "apisecret"), ("walletKeys", "walletkey")])
+def test_a_plural_name_holds_the_singular_word(name: str, word: str) -> None:
+    assert word in words_of(name)[1]
+    assert tokens(name)[-1].endswith("s")  # tokens stay as written
+
+
+@pytest.mark.parametrize("token", ["pass", "address", "ids", "pks", "key"])
+def test_short_and_ss_tokens_are_not_singularised(token: str) -> None:
+    assert singular(token) == token
+
+
+# -- extraction: every list syntax gives its items the list's name -------------------------------------------
+LISTS = {
+    "python-list": 'PRIVATE_KEYS = [\n    "{k1}",\n    "{k2}",\n]',
+    "python-tuple-call": 'SIGNER_KEYS = tuple(["{k1}", "{k2}"])',
+    "python-set": 'KEYS = {{"{k1}", "{k2}"}}',
+    "js-array": 'const privateKeys = ["{k1}", "{k2}"];',
+    "go-slice": 'var privateKeys = []string{{\n\t"{k1}",\n\t"{k2}",\n}}',
+    "go-array": 'keys := [2]string{{"{k1}", "{k2}"}}',
+    "java-array": 'String[] privateKeys = {{"{k1}", "{k2}"}};',
+    "java-new-array": 'String[] privateKeys = new String[] {{"{k1}", "{k2}"}};',
+    "csharp-new": 'var privateKeys = new[] {{ "{k1}", "{k2}" }};',
+    "kotlin-listof": 'val privateKeys = listOf("{k1}", "{k2}")',
+    "java-list-of": 'List<String> privateKeys = List.of("{k1}", "{k2}");',
+    "rust-vec": 'let private_keys = vec!["{k1}", "{k2}"];',
+    "yaml-list": 'private_keys:\n  - "{k1}"\n  - {k2}\n',
+    "env-commas": 'PRIVATE_KEYS={k1},{k2}',
+    "env-semicolons": 'PRIVATE_KEYS={k1};{k2}',
+    "env-quoted-semicolons": 'PRIVATE_KEYS="{k1};{k2}"',
+    "env-labelled": 'PRIVATE_KEYS=deployer:{k1};relayer:{k2}',
+    "quoted-labelled": 'private_keys = "alice={k1}, bob={k2}"',
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LISTS))
+def test_list_items_inherit_the_lists_name(layout: str) -> None:
+    k1, k2 = fill("{eth_key:0x}", layout + "1"), fill("{eth_key}", layout + "2")
+    text = LISTS[layout].format(k1=k1, k2=k2)
+    found = list_entries(text)
+    values = [v for _, v in found]
+    assert k1 in values and k2 in values, (layout, found)
+    name = next(n for n, v in found if v == k1)
+    assert "key" in words_of(name)[1]
+
+
+def test_a_mapping_keyed_by_names_gives_no_list_items() -> None:
+    """`{apiKey: v}` and `{"secret": v}`: each value has its own name (the searches read it), none is an item."""
+    v = fill("{alnum:40}", "m")
+    for text in (f'cfg = {{ apiKey: "{v}", other: 1 }}', f'cfg = {{"secret": "{v}"}}', f"cfg = {{key = '{v}'}}"):
+        assert list_entries(text) == [], text
+
+
+def test_a_mapping_keyed_by_addresses_names_its_values_by_the_mapping() -> None:
+    address, key = fill("0x{hex:40}", "a"), fill("{eth_key:0x}", "b")
+    assert list_entries(f'WALLETS = {{\n    "{address}": "{key}",\n}}') == [("WALLETS", key)]
+
+
+def test_code_in_a_quoted_value_is_not_split_into_items() -> None:
+    text = 'z=c(()=>F.value?`API Private Key:`:I.value?`Private Key`:`API Secret:`),B=c(()=>F.value?`Enter`)'
+    assert list_entries(text) == []
+
+
+def test_a_shell_command_after_a_semicolon_is_not_an_item() -> None:
+    v = fill("{alnum:40}", "s")
+    assert list_entries(f"export API_SECRET={v}; echo done") == []
+
+
+# -- the engine: found, and only where a private key is named ---------------------------------------------------
+def fake_values(seed: str) -> dict[str, str]:
+    """Two private keys (with and without 0x) and two addresses, seeded."""
+    rng = random.Random(seed)
+    return {"k1": expand("{eth_key:0x}", rng), "k2": expand("{eth_key}", rng),
+            "a1": expand("0x{hex:40}", rng), "a2": expand("0x{hex:40}", rng)}
+
+
+FOUND = {
+    "config.py": 'PRIVATE_KEYS = [\n    "{k1}",\n    "{k2}",\n]\n',
+    "keys.go": 'var privateKeys = []string{{\n\t"{k1}",\n\t"{k2}",\n}}\n',
+    "config.yaml": 'rpc: https://rpc.example.org\nprivate_keys:\n  - "{k1}"\n  - "{k2}"\n',
+    ".env": 'BOT_PRIVATE_KEYS="{k1};{k2}"\n',
+    "test.env": 'SIGNER_KEYS=alice:{k1};bob:{k2}\n',
+    "wallets.py": 'WALLETS = {{\n    "{a1}": "{k1}",\n    "{a2}": "{k2}",\n}}\n',
+    "Main.kt": 'val privateKeys = listOf(\n    "{k1}",\n    "{k2}"\n)\n',
+}
+
+
+@pytest.mark.parametrize("path", sorted(FOUND))
+def test_every_key_of_a_list_is_reported(path: str, scanner: Scanner) -> None:
+    values = fake_values(path)
+    text = FOUND[path].format(**values)
+    lines = {line for line, rule in reported(scanner, text, path) if rule.startswith("ethereum-private-key")}
+    expected = {text[:text.index(values[k])].count("\n") + 1 for k in ("k1", "k2")}
+    assert expected <= lines, (path, reported(scanner, text, path))
+
+
+NOT_FOUND = {
+    # public data in lists: addresses, transaction hashes, role ids under their own names
+    "addresses.py": 'ADDRESSES = [\n    "{a1}",\n    "{a2}",\n]\n',
+    "txs.py": 'TX_HASHES = ["{k1}", "{k2}"]\n',
+    "roles.go": 'var roleHashes = []string{{"{k1}", "{k2}"}}\n',
+    # a mapping from addresses to transaction hashes, and to balances
+    "deployments.py": 'DEPLOY_TXS = {{"{a1}": "{k1}", "{a2}": "{k2}"}}\n',
+    "balances.py": 'BALANCES = {{"{a1}": 100, "{a2}": 200}}\n',
+    # env reads and placeholders in the list
+    "env.py": 'PRIVATE_KEYS = [os.environ["KEY_1"], os.environ["KEY_2"]]\n',
+    "example.env": 'PRIVATE_KEYS=your_private_key_here,another_private_key\n',
+    "ts.ts": 'const privateKeys = [process.env.PK1!, process.env.PK2!];\n',
+    # the list names no private key
+    "commits.yaml": 'commits:\n  - "{k1}"\n  - "{k2}"\n',
+    # a plural name over values of any shape: files, and a collection's name (not each a secret)
+    "blocked.yaml": 'private_keys:\n  - "*.pem"\n  - id_ed25519\n  - secring_v2.gpg\n',
+    "layouts.py": 'register("gh-secrets", "neg:secret-ref", "deploy.yml")\n',
+}
+
+
+@pytest.mark.parametrize("path", sorted(NOT_FOUND))
+def test_lists_of_public_data_references_and_placeholders_are_not_reported(path: str, scanner: Scanner) -> None:
+    assert reported(scanner, NOT_FOUND[path].format(**fake_values(path)), path) == []
+
+
+# -- references and public constants beside keys ------------------------------------------------------------------
+def test_keccak256_matches_ethereums_hash() -> None:
+    from crypto_key_guard.engine.checksums import keccak256
+
+    # the empty string's hash, and a role id as OpenZeppelin's AccessControl defines it (keccak256("MINTER_ROLE"))
+    assert keccak256(b"").hex().startswith("c5d2460186f7233c927e7db2dcc703c0")
+    assert keccak256(b"MINTER_ROLE").hex().startswith("9f2df0fed2c77648de5860a4cc508cd0")
+    assert len(keccak256(b"x" * 300)) == 32  # more than one block
+
+
+def _keccak_hex(name: str) -> str:
+    from crypto_key_guard.engine.checksums import keccak256
+
+    return keccak256(name.encode()).hex()
+
+
+@pytest.mark.parametrize("text", [
+    "MINTER_ROLE=0x{minter}\nPAUSER_ROLE=0x{pauser}\n",
+    "UPGRADER=0x{upgrader}\n",                    # not named a role, but the hash of its own name
+    "PERMIT_TYPEHASH={k}\nDOMAIN_SEPARATOR={k2}\n",
+    "BURNER_ROLE={k}\n",
+])
+def test_public_constants_in_an_env_example_are_not_reported(text: str, scanner: Scanner) -> None:
+    rng = random.Random(text)
+    values = {"minter": _keccak_hex("MINTER_ROLE"), "pauser": _keccak_hex("PAUSER_ROLE"),
+              "upgrader": _keccak_hex("UPGRADER"), "k": expand("{eth_key:0x}", rng), "k2": expand("{eth_key}", rng)}
+    assert reported(scanner, text.format(**values), ".env.example") == []
+
+
+def test_a_key_beside_public_constants_is_still_reported(scanner: Scanner) -> None:
+    key = fill("{eth_key:0x}", "deployer")
+    text = f"MINTER_ROLE=0x{_keccak_hex('MINTER_ROLE')}\nDEPLOYER={key}\n"
+    assert [line for line, _ in reported(scanner, text, ".env")] == [2]
+
+
+@pytest.mark.parametrize("value", [
+    "%BINANCE_API_SECRET%", "%~1", "$env:BINANCE_API_SECRET",
+    "@Microsoft.KeyVault(SecretUri=https://bot.vault.azure.net/secrets/binance-secret/)",
+    "@Microsoft.KeyVault(VaultName=bot;SecretName=binance-secret)",
+    "op://trading/binance/secret", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:binance-AbCdEf",
+    "projects/trader/secrets/binance-secret/versions/latest",
+    "#apiSecretHere", "yourSecretKeyHere", "insertApiKeyHERE",
+])
+def test_references_and_slots_are_placeholders(value: str, scanner: Scanner) -> None:
+    assert scanner.is_placeholder(value)
+    for text in (f'api_secret = "{value}"', f"--api-secret {value}", f'{{"Binance": {{"SecretKey": "{value}"}}}}'):
+        assert reported(scanner, text, "settings.json") == [], text
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_keys_are_not_placeholders(seed: int, scanner: Scanner) -> None:
+    rng = random.Random(seed)
+    for template in ("{alnum:40}", "{b64url:43}", "{base64:86}==", "{HEX:32}"):
+        assert not scanner.is_placeholder(expand(template, rng))
