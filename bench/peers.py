@@ -310,18 +310,25 @@ def job_hook() -> list[Tool]:
     ]
 
 
-def baseline_tools(job: str, tools: list[Tool], bin_dir: str) -> list[Tool]:
-    """Copies of our rows run by another installation (--baseline: e.g. a venv with main installed), so
-    before and after are measured side by side too."""
+def baseline_label(spec: str) -> tuple[str, str]:
+    """(label, bin directory) of a --baseline value: `BIN_DIR` is labelled 'baseline', `LABEL=BIN_DIR` LABEL."""
+    label, sep, bin_dir = spec.partition("=")
+    return (label, bin_dir) if sep and label and "/" not in label else ("baseline", spec)
+
+
+def baseline_tools(job: str, tools: list[Tool], specs: list[str]) -> list[Tool]:
+    """Copies of our rows run by other installations (--baseline: e.g. a venv with main installed, another with
+    an older release), so before and after are measured side by side too; each named `TOOL (LABEL)`."""
     ours = Path(tool("crypto-key-guard") or "").parent
     extra = []
-    for t in tools:
-        if t.cmd and Path(t.cmd[0]).parent == ours and Path(t.cmd[0]).name.startswith("crypto-key-"):
-            out = t.output.with_name("base-" + t.output.name) if t.output else None
-            cmd = [str(Path(bin_dir) / Path(t.cmd[0]).name)] + [str(out) if t.output and a == str(t.output) else a
-                                                                 for a in t.cmd[1:]]
-            extra.append(Tool(t.name + " (baseline)", cmd, t.cwd, t.stdin, t.ok, "the --baseline installation",
-                              out))
+    for spec in specs:
+        label, bin_dir = baseline_label(spec)
+        for t in tools:
+            if t.cmd and Path(t.cmd[0]).parent == ours and Path(t.cmd[0]).name.startswith("crypto-key-"):
+                out = t.output.with_name(f"{label}-" + t.output.name) if t.output else None
+                cmd = [str(Path(bin_dir) / Path(t.cmd[0]).name)] + [
+                    str(out) if t.output and a == str(t.output) else a for a in t.cmd[1:]]
+                extra.append(Tool(f"{t.name} ({label})", cmd, t.cwd, t.stdin, t.ok, f"installed in {bin_dir}", out))
     return tools[:1 + (job == "hook")] + extra + tools[1 + (job == "hook"):]
 
 
@@ -420,11 +427,13 @@ def ratios(res: dict) -> dict:
         ours = med("push", "crypto-key-guard --range")
         checks["push_vs_kingfisher"] = ours / med("push", "kingfisher --since-commit")
         checks["push_vs_betterleaks"] = ours / med("push", "betterleaks --pre-receive")
+    labels = [baseline_label(spec)[0] for spec in res.get("baselines", [])]
     for job, name in (("hook", "crypto-key-patterns"), ("tree", "crypto-key-guard scan"),
                       ("history", "crypto-key-guard --history"), ("push", "crypto-key-guard --range")):
-        base = med(job, name + " (baseline)")
-        if base:
-            checks[f"{job}_vs_baseline"] = med(job, name) / base
+        for label in labels:
+            base = med(job, f"{name} ({label})")
+            if base:
+                checks[f"{job}_vs_{label}"] = med(job, name) / base
     return {k: {"value": v, "target": TARGETS.get(k), "met": (v <= TARGETS[k]) if k in TARGETS else None}
             for k, v in checks.items()}
 
@@ -475,9 +484,10 @@ def main(argv: list[str] | None = None) -> int:
                                                                      FREQTRADE["url"]),
                         help="where to read freqtrade's history from once: a URL (cloned) or a local "
                              "repository holding the pinned commit (env CKG_BENCH_FREQTRADE_SOURCE)")
-    parser.add_argument("--baseline", metavar="BIN_DIR",
+    parser.add_argument("--baseline", metavar="[LABEL=]BIN_DIR", action="append", default=[],
                         help="also run crypto-key-guard from this directory of console scripts (another venv's "
-                             "bin/, e.g. one with main installed) beside the version under test")
+                             "bin/, e.g. one with main installed) beside the version under test; repeatable, "
+                             "rows and ratios named by LABEL (default 'baseline')")
     parser.add_argument("--json", metavar="FILE", help="write the results as JSON")
     parser.add_argument("--markdown", metavar="FILE", help="write the tables as Markdown")
     args = parser.parse_args(argv)
@@ -489,7 +499,7 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ, GIT_NO_LAZY_FETCH="1", GIT_TERMINAL_PROMPT="0", GIT_CEILING_DIRECTORIES=str(CACHE))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     res: dict = {"machine": machine(), "versions": versions(), "date": datetime.datetime.now().isoformat(
-        timespec="minutes"), "load_before": load_average(), "warmup": args.warmup}
+        timespec="minutes"), "load_before": load_average(), "warmup": args.warmup, "baselines": args.baseline}
     default_runs = {"hook": 11, "tree": 5, "history": 3, "push": 5}
     for job in jobs:
         runs = args.runs or default_runs[job]

@@ -55,11 +55,20 @@ def escape(literal: bytes) -> bytes:
 
 def compile(pattern: str | bytes, latin1: bool = False) -> Any:  # noqa: A001 - the name says what it does
     """Compile an RE2-syntax pattern for matching bytes. latin1: each byte is one character (keyword finders);
-    otherwise UTF-8 (a pattern's non-ASCII literals match their UTF-8 bytes)."""
+    otherwise UTF-8 (a pattern's non-ASCII literals match their UTF-8 bytes).
+
+    For the engine's own and the shipped patterns, which the test suite compiles with RE2: under the stdlib
+    matcher they are not checked for RE2 syntax again. A user's pattern goes through compile_user."""
     source = pattern if isinstance(pattern, bytes) else pattern.encode("utf-8")
     if BACKEND == "re2":
         return _compile_re2(source, latin1)
-    return StdlibPattern(source)
+    compiled = _STDLIB_COMPILED.get(source)
+    if compiled is None:  # rules sharing a value shape share its pattern (it holds no state)
+        compiled = _STDLIB_COMPILED[source] = StdlibPattern(source, vetted=True)
+    return compiled
+
+
+_STDLIB_COMPILED: dict[bytes, Any] = {}
 
 
 _RE2_OPTIONS: dict[bool, Any] = {}
@@ -95,7 +104,8 @@ class StdlibPattern:
 
     __slots__ = ("pattern", "_compiled", "_run_starts", "groups", "groupindex")
 
-    def __init__(self, source: bytes) -> None:
+    def __init__(self, source: bytes, vetted: bool = False) -> None:
+        """vetted: a pattern the test suite compiles with RE2 (shipped, the engine's own), not checked again."""
         import re
         import warnings
 
@@ -105,11 +115,11 @@ class StdlibPattern:
             with warnings.catch_warnings():
                 warnings.simplefilter("error")  # '[[:alpha:]]' is only a FutureWarning to `re`
                 rewritten = _rewrite(text).encode("utf-8", "surrogateescape")
-                self._compiled = re.compile(rewritten)
-                parsed = _parse(rewritten)
+                parsed = _parse(rewritten)  # parsed once: compiled as is, then guarded below
+                self._compiled = _compile_parsed(parsed)
         except (re.error, FutureWarning, RecursionError, OverflowError) as exc:
             raise RegexError(f"{exc}") from None
-        refused = _not_re2(parsed)
+        refused = "" if vetted else _not_re2(parsed)
         if refused:
             raise RegexError(refused)
         self._run_starts = _compile_parsed(parsed) if _guard_leading_runs(parsed, _constants()) else None
@@ -356,11 +366,13 @@ def backtracking_hazard(pattern: str | bytes) -> str:
 
 
 def compile_user(pattern: str | bytes, latin1: bool = False) -> Any:
-    """compile() for a pattern from a user's file: under the stdlib matcher, refuse backtracking hazards."""
+    """compile() for a pattern from a user's file: under the stdlib matcher, refuse what is not RE2 syntax
+    (lookarounds, backreferences) and backtracking hazards."""
     if BACKEND == "re":
         hazard = backtracking_hazard(pattern)
         if hazard:
             raise RegexError(hazard)
+        return StdlibPattern(pattern if isinstance(pattern, bytes) else pattern.encode("utf-8"))
     return compile(pattern, latin1)
 
 

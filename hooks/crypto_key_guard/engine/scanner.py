@@ -410,8 +410,8 @@ class KeywordIndex:
         # (each keyword's prefixes looked up, shortest first = ascending ids: linear in the keywords, not square)
         self._implied = {k: tuple(ids[k[:n]] for n in range(1, len(k) + 1) if k[:n] in ids) for k in self.keywords}
         self._longest = max((len(k) for k in self.keywords), default=0)
-        self._finder = None
-        if self.keywords:
+        self._finder = None  # without google-re2, bytes.find per keyword (regex.find_keywords) finds them
+        if self.keywords and rx.BACKEND == "re2":
             self._finder = rx.compile(b"|".join(
                 b"".join(b"[%c%c]" % (c - 32, c) if 97 <= c <= 122 else rx.escape(bytes([c])) for c in k)
                 for k in sorted(self.keywords, key=len, reverse=True)), latin1=True)
@@ -429,9 +429,9 @@ class KeywordIndex:
     def positions(self, data: bytes) -> dict[int, list[int]]:
         """Offsets of every occurrence of each keyword (index into self.keywords), case-insensitively (ASCII)."""
         found: dict[int, list[int]] = {}
-        if self._finder is None:
+        if not self.keywords:
             return found
-        if not hasattr(self._finder, "_regexp"):  # the stdlib matcher (no google-re2): see regex.find_keywords
+        if self._finder is None or not hasattr(self._finder, "_regexp"):  # the stdlib matcher (no google-re2)
             from crypto_key_guard.engine.regex import find_keywords
 
             return find_keywords(self.keywords, data)
