@@ -123,13 +123,18 @@ FOUND = {
 }
 
 
+def assert_keys_reported(scanner: Scanner, template: str, path: str) -> None:
+    """Every private key planted in the template ({k1}, {k2}) is reported on its line."""
+    values = fake_values(path)
+    text = template.format(**values)
+    lines = {line for line, rule in reported(scanner, text, path) if rule.startswith("ethereum-private-key")}
+    expected = {text[:text.index(values[k])].count("\n") + 1 for k in ("k1", "k2") if "{%s}" % k in template}
+    assert expected and expected <= lines, (path, reported(scanner, text, path))
+
+
 @pytest.mark.parametrize("path", sorted(FOUND))
 def test_every_key_of_a_list_is_reported(path: str, scanner: Scanner) -> None:
-    values = fake_values(path)
-    text = FOUND[path].format(**values)
-    lines = {line for line, rule in reported(scanner, text, path) if rule.startswith("ethereum-private-key")}
-    expected = {text[:text.index(values[k])].count("\n") + 1 for k in ("k1", "k2")}
-    assert expected <= lines, (path, reported(scanner, text, path))
+    assert_keys_reported(scanner, FOUND[path], path)
 
 
 NOT_FOUND = {
@@ -211,3 +216,113 @@ def test_random_keys_are_not_placeholders(seed: int, scanner: Scanner) -> None:
     rng = random.Random(seed)
     for template in ("{alnum:40}", "{b64url:43}", "{base64:86}==", "{HEX:32}"):
         assert not scanner.is_placeholder(expand(template, rng))
+
+
+# -- files of bare values, named by the file ----------------------------------------------------------------------
+VALUES_FILES = {
+    # krakenex's load_key: the key on line 1, the secret on line 2
+    "kraken.key": ("{base64:56}\n{base64:86}==\n", 2),
+    "config/kraken.key": ("{base64:56}\r\n{base64:86}==\r\n", 2),
+    # ccxt tutorials' api.txt: key, secret
+    "api.txt": ("{alnum:64}\n{alnum:64}\n", 2),
+    "keys/secret.key": ("{alnum:64}\n", 1),
+    "secrets/okx_api_secret": ("{HEX:32}\n", 1),
+    # one private key a line, and a JSON array of keys
+    "data/wallets.txt": ("{eth_key:0x}\n{eth_key:0x}\n{eth_key}\n\n", 3),
+    "private_keys.txt": ("{eth_key}\n{eth_key}\n", 2),
+    ".privateKeys.json": ('[\n  "{eth_key:0x}",\n  "{eth_key:0x}"\n]\n', 2),
+}
+
+
+@pytest.mark.parametrize("path", sorted(VALUES_FILES))
+def test_every_value_of_a_file_named_after_them_is_reported(path: str, scanner: Scanner) -> None:
+    template, count = VALUES_FILES[path]
+    text = fill(template, path)
+    findings, _ = scanner.scan_content(text.encode(), path)
+    lines = text.split("\n")
+    located = {(f.line, f.column) for f in findings}
+    expected = {(i + 1, len(line) - len(line.lstrip(' "')) + 1) for i, line in enumerate(lines)
+                if line.strip(' "\r,[]')}
+    assert len(expected) == count and expected <= located, (path, located)
+
+
+VALUES_FILES_NOT_REPORTED = {
+    # names that say nothing of a credential, or say public data / a digest
+    "notes.txt": "{alnum:64}\n{alnum:64}\n",
+    "hashes.txt": "{hex:64}\n{hex:64}\n",
+    "public_keys.txt": "{eth_key}\n{eth_key}\n",
+    "addresses.json": '["0x{hex:40}", "0x{hex:40}"]',
+    # a credential's name, but placeholders, references and prose
+    "api.txt": "YOUR_API_KEY_HERE_0000000000\nYOUR_API_SECRET_HERE_000000000\n",
+    "secret.key": "${EXCHANGE_SECRET_FROM_THE_ENV}\n",
+    "credentials.txt": "Put your exchange key on the first line\nand the secret on the second\n",
+    # a file of the right name too large to be a key file, and one with code in it
+    "keys.py": "KEY_FILE = 'kraken.key'\nSECRET_FILE = 'secret.key'\n",
+}
+
+
+@pytest.mark.parametrize("path", sorted(VALUES_FILES_NOT_REPORTED))
+def test_files_of_public_data_placeholders_and_prose_are_not_reported(path: str, scanner: Scanner) -> None:
+    assert reported(scanner, fill(VALUES_FILES_NOT_REPORTED[path], path), path) == []
+
+
+def test_a_large_file_is_not_read_as_values(scanner: Scanner) -> None:
+    rng = random.Random("large")
+    text = "".join(expand("{alnum:64}\n", rng) for _ in range(400))  # 26 KB: more than a key file holds
+    assert reported(scanner, text, "api.txt") == []
+
+
+# -- names from where a value sits: the mapping above it, a label before it ---------------------------------------
+NESTED = {
+    "config.yml": 'wallet:\n  address: "{a1}"\n  key: "{k1}"\n',
+    "config.json": '{{"signer": {{"address": "{a1}", "key": "{k1}"}}}}',
+    "deploy.yml": 'deployer:\n  private: "{k1}"\n  pk_note: use a hardware wallet later\n',
+    "settings.toml": '[deployer]\naddress = "{a1}"\nkey = "{k1}"\n',
+    "keys.js": 'module.exports = {{\n  owner: {{\n    pk: "{k1}",\n  }},\n}};\n',
+}
+
+
+@pytest.mark.parametrize("path", sorted(NESTED))
+def test_a_generic_leaf_is_named_by_the_mapping_it_sits_in(path: str, scanner: Scanner) -> None:
+    assert_keys_reported(scanner, NESTED[path], path)
+
+
+@pytest.mark.parametrize("text", [
+    'tx:\n  key: "{k1}"\n',                          # a transaction's hash under `key`
+    'cache:\n  key: "{k1}"\n',                       # a cache key
+    'wallet:\n  key: "{a1}"\n',                      # an address, not a key
+    'wallet:\n  key: "${{WALLET_KEY}}"\n',           # a reference
+    'block:\n  hash: "{k1}"\n',
+])
+def test_a_generic_leaf_under_other_names_is_not_reported(text: str, scanner: Scanner) -> None:
+    assert reported(scanner, text.format(**fake_values(text)), "config.yml") == []
+
+
+@pytest.mark.parametrize("text", [
+    "Account #0: {a1} (10000 ETH)\nPrivate Key: {k1}\n",
+    "- Private Key: {k1}\n",
+    "# Wallet Key: {k1}\n",
+])
+def test_a_label_of_words_names_the_value_after_it(text: str, scanner: Scanner) -> None:
+    values = fake_values(text)
+    text = text.format(**values)
+    line = text[:text.index(values["k1"])].count("\n") + 1
+    assert [found_line for found_line, _ in reported(scanner, text, "accounts.txt")] == [line]
+
+
+@pytest.mark.parametrize("text", [
+    "Public Key: {k1}\n",                            # public data
+    "Transaction Hash: {k1}\n",
+    "ENV KEY: {k1}\n",                               # code words before the name: no label
+    "Block Key: {k1}\n",                             # the words name no private key
+])
+def test_labels_of_public_data_are_not_reported(text: str, scanner: Scanner) -> None:
+    assert reported(scanner, text.format(**fake_values(text)), "notes.md") == []
+
+
+def test_labels_are_read_only_at_a_line_start() -> None:
+    from crypto_key_guard.engine.extract import extract as read
+
+    for text, name in ((b"Private Key: 0xab", "Private Key"), (b"  - Your API Secret: ab", "Your API Secret"),
+                       (b"x = Private Key: 1", "Key"), (b"ENV Secret: ab", "Secret")):
+        assert [e.name for e in read(text, [(0, len(text))])] == [name], text

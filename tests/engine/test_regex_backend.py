@@ -33,6 +33,9 @@ REVIEWED_NESTED = {
     "bip39-mnemonic-variants": "each word iteration starts with a blank, '-' or '_' (a number after a blank starts "
                                "with a digit), none of which the letter classes match; the Capitalised and UPPER "
                                "alternatives differ at a word's second letter",
+    "bip39-mnemonic-grid": "each row iteration ends with a newline no row holds; within a row each cell starts "
+                           "after '|' or two blanks, which the word and number classes exclude; the Markdown and "
+                           "column alternatives differ at a row's first non-blank ('|' or not)",
     "solana-keypair": "each number iteration ends with ',', which the digit class excludes",
 }
 

@@ -266,8 +266,8 @@ def test_every_wallet_rule_has_its_fields() -> None:
             keywordless.add(rule["id"])
     # these can appear with no word around them (a seed.txt, an id.json, a bare WIF, a .env line, a bare token)
     assert keywordless == {"bip39-mnemonic", "bip39-mnemonic-lines", "bip39-mnemonic-multiline",
-                           "bip39-mnemonic-variants", "bitcoin-wif-private-key", "ethereum-private-key-env",
-                           "solana-keypair"}
+                           "bip39-mnemonic-variants", "bip39-mnemonic-grid", "bitcoin-wif-private-key",
+                           "ethereum-private-key-env", "solana-keypair"}
     assert all("move" in r["remediation"].lower() or "sweep" in r["remediation"].lower() for r in rules)
 
 

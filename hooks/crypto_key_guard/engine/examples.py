@@ -88,8 +88,8 @@ def fake_mnemonic(rng: random.Random, arg: Optional[str]) -> str:
     """{mnemonic:N[,style][,badsum]}: N (12/15/18/21/24) words with a valid checksum (badsum: a wrong one).
     Styles: space (default), lines (one per line), escaped (JSON "\\n" between words), numbered ("1. a"),
     bullets ("a\\n  - b"), wrap (6 words a line), comma ("a,b"), json (quoted items: "a", "b"), jsonlines
-    (quoted items, one per line), numbered-inline ("1. a 2. b"), dashes, underscores; upper / title change
-    the case."""
+    (quoted items, one per line), numbered-inline ("1. a 2. b"), dashes, underscores, mdtable ("| 1 | a |"
+    rows), mdgrid (Markdown rows of 4 words), columnsN (N numbered columns); upper / title change the case."""
     from crypto_key_guard.engine.checksums import bip39_checksum_ok, bip39_wordlist, entropy_to_mnemonic
 
     opts = [o.strip() for o in (arg or "12").split(",")]
@@ -104,6 +104,15 @@ def fake_mnemonic(rng: random.Random, arg: Optional[str]) -> str:
         words = [w.capitalize() for w in words]
     if "numbered-inline" in opts:
         return " ".join(f"{i}. {w}" for i, w in enumerate(words, 1))
+    if "mdtable" in opts:
+        return "\n".join(f"| {i} | {w} |" for i, w in enumerate(words, 1))
+    if "mdgrid" in opts:
+        return "\n".join("| " + " | ".join(words[i:i + 4]) + " |" for i in range(0, len(words), 4))
+    columns = next((int(o[7:]) for o in opts if o.startswith("columns") and o[7:].isdigit()), 0)
+    if columns:  # a paper backup: numbered words down each column, the columns side by side
+        rows = -(-len(words) // columns)
+        return "\n".join("".join(f"{c * rows + r + 1:>2}. {words[c * rows + r]:<12}" for c in range(columns)
+                                  if c * rows + r < len(words)).rstrip() for r in range(rows))
     if "dashes" in opts:
         return "-".join(words)
     if "underscores" in opts:

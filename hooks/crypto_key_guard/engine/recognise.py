@@ -24,6 +24,9 @@ PAIR_WINDOW = 400             # bytes between a value and the value it pairs wit
 MAX_DECODE_DEPTH = 3          # decoded values and documents are re-scanned at most this deep
 MAX_VALUE = 16384
 PUBLIC_NAMES = frozenset(("public", "pub", "publickey"))
+# names that say only "a key": what key is said by the name they sit under (wallet.key, signer.private)
+GENERIC_LEAVES = frozenset(("key", "pk", "sk", "priv", "private", "secret", "value", "hex", "raw", "seed"))
+MIN_NESTED_VALUE = 32  # shorter values are not looked up under their parent's name
 # trailing words of a callee that convert rather than name: PrivateKeySigner::from_str, Wallet.new
 CALLEE_NOISE = frozenset(("from", "str", "new", "parse", "create", "unwrap", "of", "init", "hex", "fromhex",
                           "bytes", "to", "string"))
@@ -199,7 +202,7 @@ class Recogniser:
             runs = runs | words_of(entry.alt)[1]
         return runs
 
-    def recognise(self, entry: Entry, rules: list, found: list, decoded: bool = False) -> None:
+    def recognise(self, entry: Entry, rules: list, found: list, decoded: bool = False, nested: bool = False) -> None:
         value = _json_unescape(entry.value)
         if not value or len(value) > MAX_VALUE:
             return
@@ -220,6 +223,7 @@ class Recogniser:
             candidates = {n for w in runs if w in index.by_word for n in index.by_word[w]}
             candidates.update(index.any_name)
         written = None
+        before = len(found)
         for n in sorted(candidates):
             rule = index.rules[n]
             if rule.kind == "generic" and callee is None:
@@ -250,8 +254,21 @@ class Recogniser:
             if not self.scanner._accept_value(rule, self.data, entry.start, value, raw, self.path):
                 continue
             found.append(RawMatch(rule, entry.start, entry.end, value, distance))
+        if len(found) == before and not nested and callee is None and toks and len(value) >= MIN_NESTED_VALUE \
+                and GENERIC_LEAVES.issuperset(toks):
+            self.nested(entry, rules, found)
         if not decoded and self.depth < MAX_DECODE_DEPTH:
             self.decoded(entry, value, rules, found)
+
+    def nested(self, entry: Entry, rules: list, found: list) -> None:
+        """A name that says only `key` or `secret` is read with the name it sits under: `wallet: {key: ..}` is a
+        wallet key, `signer: {private: ..}` a signer's private key (the path gives the name)."""
+        parents = enclosing_names(self.data, entry.start)
+        if parents:
+            leaf = entry.name + ("_key" if words_of(entry.name)[0][-1] in ("private", "priv") else "")
+            path = Entry(f"{parents[0]}_{leaf}", entry.value, entry.start, entry.end, entry.quote,
+                         entry.layout, entry.callee, entry.alt, entry.decoded)
+            self.recognise(path, rules, found, decoded=True, nested=True)
 
     @staticmethod
     def strict_name(rule: Rule, entry: Entry) -> bool:

@@ -69,6 +69,9 @@ def to_utf8(data: bytes, encoding: str) -> bytes:
     return data.decode(encoding, "replace").lstrip("\ufeff").encode("utf-8", "replace")
 
 
+MAX_VALUES_FILE = 16384  # the largest file read as a file of bare values named by the file (extract/files.py)
+
+
 class Scanner:
     def __init__(self, ruleset: RuleSet | None = None, min_confidence: str = "low",
                  include_public_test_keys: bool = False, fingerprint: Fingerprinter | None = None) -> None:
@@ -115,7 +118,19 @@ class Scanner:
             Recogniser(self, data, path, depth).run(named, found)
         if depth < MAX_DECODE_DEPTH:
             self._decoded_documents(data, path, depth, found)
+        if depth == 0 and path and len(data) <= MAX_VALUES_FILE:
+            self._values_file(data, path, found)
         yield from _best_per_span(found)
+
+    def _values_file(self, data: bytes, path: str, found: list) -> None:
+        """A small file of bare values (kraken.key, api.txt, wallets.txt, .privateKeys.json) scanned as the entries
+        its name gives them (engine/extract/files.py); findings point at the values in the file."""
+        from crypto_key_guard.engine.extract.files import values_file
+
+        named = values_file(path, data, self.ruleset.venue_words)
+        if named is not None:
+            for m in self.iter_matches(named.text, path, 1):
+                found.append(m._replace(start=named.original(m.start), end=named.original(m.end)))
 
     def _decoded_documents(self, data: bytes, path: str, depth: int, found: list) -> None:
         """A document that is base64 as a whole (a base64 .env), or a base64 PEM inside a text

@@ -170,6 +170,34 @@ def _bip39_phrase(value: str, defer_to_exact: bool) -> bool:
     return False
 
 
+_GRID_CELL = _lazy_re(r"([0-9]{1,2})?[.)| \t]*([a-z]{3,8})")
+
+
+@validator("bip39_mnemonic_grid")
+def is_bip39_mnemonic_grid(c: Candidate) -> bool:
+    """12-24 BIP39 words in rows (a Markdown table, a paper backup in columns) whose checksum verifies, read in
+    the order their numbers give (1..n, each once), else row by row, else column by column."""
+    from crypto_key_guard.engine.checksums import bip39_checksum_ok, bip39_index
+
+    rows = [[(int(m.group(1)) if m.group(1) else 0, m.group(2)) for m in _GRID_CELL.finditer(line)]
+            for line in c.value.splitlines()]
+    rows = [row for row in rows if row]
+    cells = [cell for row in rows for cell in row]
+    if len(cells) not in (12, 15, 18, 21, 24):
+        return False
+    index = bip39_index()
+    if any(word not in index for _, word in cells):
+        return False
+    numbers = sorted(n for n, _ in cells)
+    if numbers == list(range(1, len(cells) + 1)):
+        orders = [[w for _, w in sorted(cells)]]
+    else:
+        orders = [[w for _, w in cells]]
+        if len({len(row) for row in rows}) == 1:
+            orders.append([row[k][1] for k in range(len(rows[0])) for row in rows])
+    return any(bip39_checksum_ok(words) and not all(a < b for a, b in zip(words, words[1:])) for words in orders)
+
+
 @validator("wif")
 def is_wif(c: Candidate) -> bool:
     """Bitcoin WIF: Base58Check, version 0x80/0xEF, 51/52 characters, key in the secp256k1 range."""

@@ -735,6 +735,10 @@ def _assignments(data: bytes, lo: int, hi: int, out: list, names: bytes, words=N
         if data[m.start(1) - 2:m.start(1)] == b"${":  # ${X:-default}: _defaults reads it
             continue
         name = _text(m.group(1)).lstrip("$@")
+        if op == b":" and data[m.start(1) - 1:m.start(1)] == b" ":
+            label = _label_before(data, m.start(1))
+            if label:  # `Private Key: 0x..`, `API Secret: ..`: a label of words at a line's start
+                name = label + " " + name
         if words is not None and words.isdisjoint(words_of(name)[1]):
             continue  # the hint is part of another word (omitKeys, keyboard): no name the rules read
         at = m.end()
@@ -744,6 +748,37 @@ def _assignments(data: bytes, lo: int, hi: int, out: list, names: bytes, words=N
         in_query = op == b"=" and m.start(1) > 0 and data[m.start(1) - 1] in b"?&"  # ?apikey=v&secret=v
         for a, b, text, quote, layout, alt in read_value(data, at, op_s, m.start(1)):
             out.append(Entry(name, text, a, b, quote, "url" if in_query else layout, alt=alt))
+
+
+_LINE_MARKERS = b" \t-*#>/|"
+# words before a name that make it code, not a label: `ENV KEY: v`, `static secret: v` (`private key: string`
+# stays a label: its value has no key's shape)
+_CODE_WORDS = frozenset(("env", "arg", "export", "set", "setx", "declare", "local", "readonly",
+                         "internal", "static", "final", "const", "let", "var", "val", "def", "fn",
+                         "func", "type", "case", "return", "yield", "if", "else", "when"))
+
+
+def _label_before(data: bytes, at: int) -> str:
+    """The words before a name at `at` when they start the line (after indentation, a bullet or a comment
+    marker): `Private` in `Private Key: v`, `Your API` in `# Your API Secret: v`; "" when code comes first."""
+    p = at - 1
+    stop = max(0, at - 40)
+    words = 0
+    while p > stop and data[p] == 32 and words < 2:
+        q = p
+        while q > stop and (65 <= data[q - 1] <= 90 or 97 <= data[q - 1] <= 122):
+            q -= 1
+        if q == p:
+            return ""
+        words += 1
+        r = q
+        while r > 0 and data[r - 1] in _LINE_MARKERS:
+            r -= 1
+        if r == 0 or data[r - 1] == 10 or data[r - 1] == 13:
+            label = _text(data[q:at - 1])
+            return "" if not _CODE_WORDS.isdisjoint(label.lower().split()) else label
+        p = q - 1
+    return ""
 
 
 def _env_lines(data: bytes, lo: int, hi: int, out: list, names: bytes) -> None:
