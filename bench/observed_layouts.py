@@ -57,6 +57,11 @@ SHAPES: Dict[str, str] = {
     "solana-keypair": "{solana_keypair}", "telegram-bot-token": "{telegram}", "infura": "{hex:32}",
     "alchemy": "{b64url:32}", "etherscan": "{upalnum:34}", "quicknode": "{hex:40}", "moralis": "{alnum:64}",
     "private-key-pem": "{pem:RSA PRIVATE KEY}", "generic-credential": "{alnum:40}",
+    # what else a bot's repository holds (issue 21.4)
+    "proxy-url-password": "{alnum:14}", "http-basic-auth": "{basic_auth}", "exchange-bearer-token": "{b64url:48}",
+    "jwt-credential": "{jwt}", "pem-truncated": "{pem_cut:RSA PRIVATE KEY}", "octobot-fernet": "{fernet:64}",
+    "sui-private-key": "{sui_privkey}", "aptos-private-key": "0x{hex:64}", "cosmos-mnemonic": "{mnemonic:24}",
+    "notification": "{b64url:22}", "coveralls": "{alnum:32}",
 }
 
 
@@ -70,6 +75,12 @@ def _pem(rng: random.Random, header: Optional[str]) -> str:
     body += "=" * ((4 - len(body) % 4) % 4)
     return f"-----BEGIN {header}-----\n" + "\n".join(body[i:i + 64] for i in range(0, len(body), 64)) + \
         f"\n-----END {header}-----"
+
+
+def _pem_cut(rng: random.Random, header: Optional[str]) -> str:
+    """A PEM block cut off after a few body lines (a paste or a size limit ate the rest)."""
+    lines = _pem(rng, header).split("\n")
+    return "\n".join(lines[:rng.randint(3, 6)])
 
 
 def _telegram(rng: random.Random, _arg: Optional[str]) -> str:
@@ -120,7 +131,7 @@ def _base58_public(rng: random.Random, arg: Optional[str]) -> str:
 LOCAL_GENERATORS: Dict[str, Callable[[random.Random, Optional[str]], str]] = {
     "pem": _pem, "telegram": _telegram, "passphrase": _passphrase, "eth_address": _eth_address,
     "hardhat_key": _hardhat_key, "public_vector": _public_vector, "pubkey_hex": _pubkey_hex,
-    "base58_public": _base58_public, "counting": _counting,
+    "base58_public": _base58_public, "counting": _counting, "pem_cut": _pem_cut,
 }
 _SLOT = re.compile(r"\{([A-Za-z0-9_]+)(?::([^{}]*))?\}")
 
@@ -2165,6 +2176,158 @@ secretKey | {public_vector:binance_secret}
 """, "HMAC signing notes quoting Binance's documented example"),
 ]
 
+# What else a bot's repository holds (issue 21.4): proxies, notification channels, CI tokens, other chains' keys,
+# Authorization headers, JWTs, cut-off PEM blocks, OctoBot's encrypted config values.
+BOT_EXTRAS: List[Layout] = [
+    P("bx-freqtrade-https-proxy", "bot-extras", "user_data/config.json", """\
+{
+    "exchange": {
+        "name": "htx",
+        "key": "",
+        "secret": "",
+        "ccxt_config": {
+            "httpsProxy": "http://u{digits:6}:[[proxy-url-password]]@203.0.113.{digits:2}:3128",
+            "wsProxy": "http://u{digits:6}:[[proxy-url-password]]@203.0.113.{digits:2}:3128"
+        }
+    }
+}
+""", "freqtrade proxy guides: ccxt_config with an authenticated HTTP proxy for REST and websockets"),
+    P("bx-ccxt-proxies-dict", "bot-extras", "arb/exchanges.py", """\
+import ccxt
+
+PROXIES = {
+    'http': 'http://trader:[[proxy-url-password]]@proxy.example.net:8080',
+    'https': 'http://trader:[[proxy-url-password]]@proxy.example.net:8080',
+}
+exchange = ccxt.okx({'proxies': PROXIES, 'enableRateLimit': True})
+""", "ccxt arbitrage script: a requests-style proxies dict passed to the constructor"),
+    P("bx-env-socks", "bot-extras", ".env", """\
+EXCHANGE=binance
+ALL_PROXY=socks5h://bot{digits:3}:[[proxy-url-password]]@198.51.100.{digits:2}:1080
+""", "Telegram-controlled bot behind a SOCKS proxy, .env"),
+    P("bx-proxy-authorization-basic", "bot-extras", "src/proxy.ts", """\
+exchange.httpProxy = 'http://10.0.0.{digits:1}:3128';
+exchange.headers = { ...exchange.headers, 'Proxy-Authorization': 'Basic [[http-basic-auth]]' };
+""", "ccxt TypeScript helper setting proxy credentials as a header"),
+    P("bx-rpc-basic-curl", "bot-extras", "scripts/balance.sh", """\
+#!/usr/bin/env bash
+curl -s --data-binary '{"jsonrpc":"1.0","method":"getbalance","params":[]}' \\
+  -H 'content-type: text/plain;' -H 'Authorization: Basic [[http-basic-auth]]' http://127.0.0.1:8332/
+""", "bitcoind RPC script of a market-making bot"),
+    P("bx-bearer-exchange-client", "bot-extras", "clients/coinbase_rest.py", """\
+BASE = "https://api.coinbase.com/api/v3/brokerage"
+HEADERS = {"Authorization": "Bearer [[exchange-bearer-token]]", "Content-Type": "application/json"}
+""", "Coinbase REST client with a hard-coded bearer token"),
+    P("bx-jwt-env", "bot-extras", ".env", """\
+API_BASE=https://api.example-exchange.io
+API_JWT=[[jwt-credential]]
+""", "copy-trading bot .env with a signed API token"),
+    P("bx-jwt-ts-const", "bot-extras", "src/config.ts", """\
+export const AUTH_TOKEN = "[[jwt-credential]]";
+""", "TypeScript dashboard of a bot: session token committed as a constant"),
+    P("bx-pem-cut-off", "bot-extras", "keys/exchange_rsa.pem", """\
+[[pem-truncated]]
+""", "RSA API key of an exchange pasted into a key file and cut off"),
+    P("bx-octobot-config", "bot-extras", "user/config.json", """\
+{
+  "exchanges": {
+    "kucoin": {
+      "api-key": "[[octobot-fernet:{fernet:24}]]",
+      "api-password": "[[octobot-fernet:{fernet:12}]]",
+      "api-secret": "[[octobot-fernet:{fernet:36}]]",
+      "web-socket": false
+    }
+  },
+  "trader": {"enabled": true, "load-trade-history": true}
+}
+""", "OctoBot user/config.json committed with its (encrypted) exchange credentials"),
+    P("bx-sui-env", "bot-extras", ".env", """\
+SUI_NETWORK=mainnet
+SUI_PRIVATE_KEY=[[sui-private-key]]
+""", "Sui DEX bot .env"),
+    P("bx-sui-ts-decode", "bot-extras", "src/signer.ts", """\
+const { secretKey } = decodeSuiPrivateKey("[[sui-private-key]]");
+const keypair = Ed25519Keypair.fromSecretKey(secretKey);
+""", "Sui TypeScript signer"),
+    P("bx-aptos-profile", "bot-extras", ".aptos/config.yaml", """\
+---
+profiles:
+  default:
+    network: Mainnet
+    private_key: "[[aptos-private-key]]"
+    public_key: "0x{hex:64}"
+    account: {hex:64}
+    rest_url: "https://fullnode.mainnet.aptoslabs.com"
+""", "Aptos CLI profile committed with a bot"),
+    P("bx-aptos-aip80-env", "bot-extras", ".env", """\
+APTOS_PRIVATE_KEY=[[aptos-private-key:ed25519-priv-0x{hex:64}]]
+""", "Aptos trading script .env (AIP-80 form)"),
+    P("bx-terra-mnemonickey", "bot-extras", "terra_arb.py", """\
+from terra_sdk.client.lcd import LCDClient
+from terra_sdk.key.mnemonic import MnemonicKey
+
+mk = MnemonicKey(mnemonic="[[cosmos-mnemonic]]")
+""", "Terra arbitrage bot"),
+    P("bx-cosmjs-wallet", "bot-extras", "src/wallet.js", """\
+const wallet = await DirectSecp256k1HdWallet.fromMnemonic("[[cosmos-mnemonic]]", { prefix: "osmo" });
+""", "Osmosis bot with cosmjs"),
+    P("bx-pushover-js-consts", "bot-extras", "api/notify-test.js", """\
+const PUSHOVER_TOKEN = '[[notification:a{lowalnum:29}]]'
+const PUSHOVER_USER  = 'u{lowalnum:29}'
+""", "BTC alert function testing its Pushover setup"),
+    P("bx-pushover-requests", "bot-extras", "alerts.py", """\
+import requests
+
+requests.post("https://api.pushover.net/1/messages.json",
+              data={"token": "[[notification:a{lowalnum:29}]]", "user": USER_KEY, "message": text})
+""", "trading bot alerts through Pushover"),
+    P("bx-twilio-client", "bot-extras", "sms.py", """\
+from twilio.rest import Client
+
+client = Client("AC{hex:32}", "[[notification:{hex:32}]]")
+""", "price alert bot sending SMS"),
+    P("bx-dingtalk-secret", "bot-extras", "config/notify.yaml", """\
+dingtalk:
+  webhook: https://oapi.dingtalk.com/robot/send?access_token=${DING_TOKEN}
+  secret: [[notification:SEC{hex:64}]]
+""", "quant bot notifying a DingTalk group (signed robot)"),
+    P("bx-coveralls-yml", "bot-extras", ".coveralls.yml", """\
+service_name: travis-pro
+repo_token: [[coveralls]]
+""", "open-source bot library with its Coveralls token"),
+    P("bx-travis-coveralls", "bot-extras", ".travis.yml", """\
+language: python
+env:
+  global:
+    - COVERALLS_REPO_TOKEN=[[coveralls:{alnum:37}]]
+""", "bot library's Travis configuration"),
+    N("ng-proxy-template", "neg:placeholder", "config.example.json", """\
+{"exchange": {"ccxt_config": {"aiohttp_proxy": "http://user:pass@proxy:port", "httpsProxy": "http://{{user}}:{{password}}@host:3128"}}}
+""", "example configs of freqtrade forks"),
+    N("ng-proxy-env-refs", "neg:env-ref", ".env.example", """\
+HTTPS_PROXY=http://${PROXY_USER}:${PROXY_PASS}@${PROXY_HOST}:3128
+""", "proxy setups reading the parts from the environment"),
+    N("ng-basic-built", "neg:secret-ref", "client.py", """\
+token = base64.b64encode(f"{user}:{password}".encode()).decode()
+headers = {"Authorization": f"Basic {token}"}
+""", "clients building Basic credentials at run time"),
+    N("ng-supabase-anon", "neg:public-constant", ".env.local", """\
+NEXT_PUBLIC_SUPABASE_URL=https://{lower:20}.supabase.co
+NEXT_PUBLIC_SUPABASE_ANON_KEY={jwt:anon}
+""", "bot dashboards on Supabase (the anon key is public by design)"),
+    N("ng-jwt-tutorial", "neg:test-vector", "docs/auth.md", """\
+Send the token in a header, e.g. `Authorization: Bearer {jwt:example}`.
+""", "API docs quoting the tutorials' example token"),
+    N("ng-octobot-placeholders", "neg:placeholder", "user/config.json", """\
+{"exchanges": {"binance": {"api-key": "YOUR_BINANCE_API_KEY_ENCRYPTED", "api-secret": "YOUR_BINANCE_API_SECRET_ENCRYPTED"}}}
+""", "OctoBot's documented manual configuration"),
+    N("ng-public-pem-cut", "neg:public", "certs/exchange.pem", """\
+-----BEGIN PUBLIC KEY-----
+{base64:64}
+{base64:64}
+""", "exchanges' RSA public keys for response signatures, cut off"),
+]
+
 LAYOUTS: List[Layout] = (SUFFIX_AFFIX + CREDENTIAL_WORDS + ENV_FALLBACK + LISTS_MAPS + SYNTAX + ENCODED + NOTEBOOK
-                         + SIGNER + MNEMONIC + PLAIN + NEGATIVES)
+                         + SIGNER + MNEMONIC + PLAIN + NEGATIVES + BOT_EXTRAS)
 _BY_ID: Dict[str, Layout] = {lay.id: lay for lay in LAYOUTS}

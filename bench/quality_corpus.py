@@ -1353,6 +1353,194 @@ OTHER_POSITIVES: Dict[str, Callable] = {
 }
 
 
+# --- what else a bot's repository holds (issue 21.4): its own seeded stream, so the corpus above is unchanged --
+NAMED_LAYOUTS = ["env", "py-constants", "yaml", "js", "docker-compose", "toml", "json-keys", "shell"]
+
+
+def _extra_named(rng, kind, value, names, section, layouts=NAMED_LAYOUTS):
+    layout = rng.choice(layouts)
+    return (layout,) + CONTAINERS[layout](rng, [_named(rng, kind, value, names)], section)
+
+
+def _proxy_url(rng, password: str) -> str:
+    scheme = rng.choice(["http", "http", "https", "socks5", "socks5h", "socks4"])
+    user = rng.choice(["user", "bot", "trader", "u"]) + str(rng.randint(10, 99999))
+    host = rng.choice([f"203.0.113.{rng.randint(1, 254)}", f"proxy{rng.randint(1, 9)}.provider.example",
+                       f"gate.residential.example"])
+    return f"{scheme}://{user}:{password}@{host}:{rng.choice([3128, 8080, 1080, 7777, 9050])}"
+
+
+def gen_bot_extra(rng, kind):
+    d = Doc()
+
+    def at(value: str) -> tuple:  # the label, with where the value starts on its line
+        return ((kind, value[:10]),)
+    if kind == "proxy-url-password":
+        url = _proxy_url(rng, rand_str(rng, ALNUM, rng.randint(10, 20)))
+        style = rng.randrange(5)
+        if style == 0:
+            d.add('{\n  "exchange": {\n    "name": "binance",\n    "ccxt_config": {')
+            d.add(f'      "{rng.choice(["aiohttp_proxy", "httpsProxy", "socksProxy"])}": {jstr(url)}', *at(url))
+            d.add("    }\n  }\n}")
+            return "json-freqtrade", "user_data/config.json", d
+        if style == 1:
+            d.add("import ccxt")
+            d.add(f"exchange = ccxt.bybit({{'proxies': {{'https': {py(rng, url)}}}}})", *at(url))
+            return "py-ccxt", "bot.py", d
+        if style == 2:
+            d.add(f"{rng.choice(['HTTPS_PROXY', 'HTTP_PROXY', 'ALL_PROXY', 'PROXY_URL'])}={url}", *at(url))
+            return "env", ".env", d
+        if style == 3:
+            d.add("proxies:")
+            d.add(f"  - {url}", *at(url))
+            second = _proxy_url(rng, rand_str(rng, ALNUM, 14))
+            d.add(f"  - {second}", *at(second))
+            return "yaml-list", "proxies.yaml", d
+        d.add("const { HttpsProxyAgent } = require('https-proxy-agent');")
+        d.add(f"const agent = new HttpsProxyAgent({js(rng, url)});  // proxy for the exchange", *at(url))
+        return "js", "src/proxy.js", d
+    if kind == "http-basic-auth":
+        value = V._gen("basic_auth", rng)
+        style = rng.randrange(3)
+        if style == 0:
+            d.add("import requests")
+            d.add(f"HEADERS = {{'Authorization': 'Basic {value}', 'Accept': 'application/json'}}", *at(value))
+            return "py-header", "client.py", d
+        if style == 1:
+            d.add("#!/bin/sh")
+            d.add(f"curl -s -H 'Authorization: Basic {value}' https://node.example.net/rpc", *at(value))
+            return "curl", "rpc.sh", d
+        d.add("GET /api/v1/balance HTTP/1.1\nHost: api.example.net")
+        d.add(f"Authorization: Basic {value}", *at(value))
+        return "http-file", "requests.http", d
+    if kind == "exchange-bearer-token":
+        token = rand_str(rng, B64URL, rng.choice([40, 48, 64])) if rng.random() < 0.6 else V._gen("jwt", rng)
+        venue = rng.choice(["coinbase", "kraken", "alpaca", "polymarket", "bybit"])
+        style = rng.randrange(2)
+        if style == 0:
+            d.add(f"BASE_URL = 'https://api.{venue}.com'")
+            d.add(f"headers = {{\"Authorization\": \"Bearer {token}\"}}", *at(token))
+            return "py-header", f"{venue}_client.py", d
+        d.add(f"// {venue} REST client")
+        d.add(f"const headers = {{ Authorization: 'Bearer {token}' }};", *at(token))
+        return "js-header", "src/client.ts", d
+    if kind == "jwt-credential":
+        names = ["api_token", "exchange_jwt", "jwt", "access_token", "auth_token", "session_token", "api_key"]
+        return _extra_named(rng, kind, V._gen("jwt", rng), names, "api")
+    if kind == "pem-truncated":
+        block = pem_block(rng).split("\n")
+        cut = "\n".join(block[:rng.randint(2, len(block) - 2)])
+        if rng.random() < 0.5:
+            d.add(cut, *at(cut))
+            return "pem-file", rng.choice(["keys/api.pem", "id_rsa", "certs/bot.key"]), d
+        d.add(f"PRIVATE_KEY = \"\"\"{cut}", *at(cut))
+        d.add('"""')
+        return "py-string", "keys.py", d
+    if kind == "octobot-fernet":
+        exchange = rng.choice(["binance", "kucoin", "okx", "bybit", "coinbase"])
+        d.add('{\n  "exchanges": {')
+        d.add(f'    "{exchange}": {{')
+        d.add(f'      "api-key": "{V._gen("fernet", rng, "64")}",', (kind, "gAAAAA"))
+        d.add(f'      "api-secret": "{V._gen("fernet", rng, "88")}",', (kind, "gAAAAA"))
+        d.add('      "web-socket": false\n    }\n  },\n  "trading": {"reference-market": "USDT", "risk": 0.5}\n}')
+        return "octobot-config", "user/config.json", d
+    if kind == "sui-private-key":
+        return _extra_named(rng, kind, V._gen("sui_privkey", rng), ["sui_private_key", "sui_key", "private_key"],
+                            "sui")
+    if kind == "aptos-private-key":
+        value = "0x" + rand_str(rng, HEX, 64)
+        if rng.random() < 0.5:
+            d.add("---\nprofiles:\n  default:\n    network: Mainnet")
+            d.add(f'    private_key: "{value}"', *at(value))
+            d.add(f'    public_key: "0x{rand_str(rng, HEX, 64)}"\n    account: {rand_str(rng, HEX, 64)}')
+            d.add('    rest_url: "https://fullnode.mainnet.aptoslabs.com"')
+            return "aptos-profile", ".aptos/config.yaml", d
+        if rng.random() < 0.5:
+            value = "ed25519-priv-" + value
+        return _extra_named(rng, kind, value, ["aptos_private_key", "aptos_account_private_key"], "aptos")
+    if kind == "cosmos-mnemonic":
+        phrase = V.mnemonic(rng, 24)
+        if rng.random() < 0.5:
+            d.add("from terra_sdk.key.mnemonic import MnemonicKey")
+            d.add(f"mk = MnemonicKey(mnemonic={py(rng, phrase)})", *at(phrase))
+            return "py-call", "terra_bot.py", d
+        return _extra_named(rng, kind, phrase, ["terra_mnemonic", "cosmos_mnemonic", "osmosis_seed"], "cosmos",
+                            ["env", "py-constants", "js", "json-keys"])
+    if kind == "notification":
+        service = rng.choice(["pushover", "twilio", "ifttt", "dingtalk", "discord", "slack"])
+        if service == "pushover":
+            return _extra_named(rng, kind, "a" + rand_str(rng, "abcdefghijkmnopqrstuvwxyz0123456789", 29),
+                                ["pushover_token", "pushover_api_token", "pushover_app_token"], "pushover")
+        if service == "twilio":
+            return _extra_named(rng, kind, rand_str(rng, HEX, 32), ["twilio_auth_token", "twilio_token"], "twilio")
+        if service == "ifttt":
+            return _extra_named(rng, kind, rand_str(rng, B64URL, 22), ["ifttt_key", "ifttt_webhook_key"], "ifttt")
+        if service == "dingtalk":
+            return _extra_named(rng, kind, "SEC" + rand_str(rng, HEX, 64), ["dingtalk_secret", "ding_secret"],
+                                "dingtalk")
+        if service == "discord":
+            url = f"https://discord.com/api/webhooks/{rng.randint(10**17, 10**18)}/{rand_str(rng, B64URL, 68)}"
+            return _extra_named(rng, kind, url, ["discord_webhook_url", "discord_webhook"], "discord")
+        url = f"https://hooks.slack.com/services/T{rand_str(rng, UPALNUM, 10)}/B{rand_str(rng, UPALNUM, 10)}/" \
+              f"{rand_str(rng, ALNUM, 24)}"
+        return _extra_named(rng, kind, url, ["slack_webhook_url", "slack_webhook"], "slack")
+    if kind == "coveralls":
+        if rng.random() < 0.6:
+            d.add(f"service_name: {rng.choice(['travis-pro', 'github-actions', 'circleci'])}")
+            token = rand_str(rng, ALNUM, 32)
+            d.add(f"repo_token: {token}", *at(token))
+            return "coveralls-yml", ".coveralls.yml", d
+        d.add("language: python\nenv:\n  global:")
+        token = rand_str(rng, ALNUM, 37)
+        d.add(f"    - COVERALLS_REPO_TOKEN={token}", *at(token))
+        return "travis", ".travis.yml", d
+    raise ValueError(kind)
+
+
+def neg_bot_extra(rng, kind):
+    d = Doc()
+    if kind == "proxy-placeholder":
+        pw = rng.choice(["pass", "password", "${PROXY_PASS}", "{password}", "PASSWORD", "<password>", "$PROXY_PASSWORD"])
+        user = rng.choice(["user", "username", "${PROXY_USER}", "{user}", "USER", "<user>"])
+        url = f"{rng.choice(['http', 'socks5'])}://{user}:{pw}@{rng.choice(['host', 'proxy.example.net', 'ip'])}:8080"
+        if rng.random() < 0.5:
+            d.add(f'{{"exchange": {{"ccxt_config": {{"aiohttp_proxy": {jstr(url)}}}}}}}')
+            return "json", "config.json", d
+        d.add(f"HTTPS_PROXY={url}")
+        return "env", ".env.example", d
+    if kind == "public-jwt":
+        token = V._gen("jwt", rng, rng.choice(["anon", "example", "none"]))
+        name = rng.choice(["NEXT_PUBLIC_SUPABASE_ANON_KEY", "SUPABASE_ANON_KEY", "EXAMPLE_TOKEN", "API_TOKEN"])
+        d.add(f"{name}={token}")
+        return "env", ".env.local", d
+    if kind == "basic-auth-template":
+        d.add("import base64, requests")
+        d.add(rng.choice([
+            "auth = 'Basic ' + base64.b64encode(f'{user}:{password}'.encode()).decode()",
+            "headers = {'Authorization': f'Basic {credentials}'}",
+            f"headers = {{'Authorization': 'Basic {V._gen('basic_auth', rng, 'filler')}'}}  # user:password"]))
+        return "py", "client.py", d
+    if kind == "truncated-public-pem":
+        body = rand_str(rng, B64, 64 * rng.randint(2, 5))
+        label = rng.choice(["PUBLIC KEY", "CERTIFICATE", "RSA PUBLIC KEY"])
+        d.add(f"-----BEGIN {label}-----\n" + "\n".join(body[i:i + 64] for i in range(0, len(body), 64)))
+        return "pem", "certs/chain.pem", d
+    if kind == "fernet-elsewhere":
+        d.add(f'{{"encrypted_blob": "{V._gen("fernet", rng, "200")}", "created": "2026-01-01"}}')
+        return "json", "data/cache.json", d
+    if kind == "sui-bad-checksum":
+        d.add(f"SUI_PRIVATE_KEY={V._gen('sui_privkey', rng, 'badsum')}")
+        return "env", ".env.test", d
+    raise ValueError(kind)
+
+
+BOT_EXTRA_POSITIVES = ["proxy-url-password", "http-basic-auth", "exchange-bearer-token", "jwt-credential",
+                       "pem-truncated", "octobot-fernet", "sui-private-key", "aptos-private-key", "cosmos-mnemonic",
+                       "notification", "coveralls"]
+BOT_EXTRA_NEGATIVES = ["proxy-placeholder", "public-jwt", "basic-auth-template", "truncated-public-pem",
+                       "fernet-elsewhere", "sui-bad-checksum"]
+
+
 # --- the corpus ----------------------------------------------------------------------------------------------
 @dataclass
 class Corpus:
@@ -1406,6 +1594,15 @@ def generate(root: Path | str, seed: int = 1, per_kind: int = 40, per_negative: 
     for neg, make in NEGATIVES.items():
         for _ in range(per_negative or per_kind):
             layout, name, doc = make(rng, exchanges)
+            _write(corpus, counter, name, doc, layout, neg)
+    extra = random.Random(f"{seed}-bot-extras")
+    for kind in BOT_EXTRA_POSITIVES:
+        for _ in range(per_kind):
+            layout, name, doc = gen_bot_extra(extra, kind)
+            _write(corpus, counter, name, doc, layout, None)
+    for neg in BOT_EXTRA_NEGATIVES:
+        for _ in range(per_negative or per_kind):
+            layout, name, doc = neg_bot_extra(extra, neg)
             _write(corpus, counter, name, doc, layout, neg)
     return corpus
 

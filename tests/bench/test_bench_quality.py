@@ -25,9 +25,10 @@ def corpus(tmp_path_factory):
 def test_every_kind_and_negative_type_is_written(corpus) -> None:
     kinds = {lab.kind for lab in corpus.positives()}
     expected = {f"{ex.name}/{role}" for ex in quality_corpus.EXCHANGES for role in ex.roles}
-    expected |= set(quality_corpus.OTHER_POSITIVES)
+    expected |= set(quality_corpus.OTHER_POSITIVES) | set(quality_corpus.BOT_EXTRA_POSITIVES)
     assert expected <= kinds
-    assert set(corpus.negative_files().values()) == set(quality_corpus.NEGATIVES)
+    assert set(corpus.negative_files().values()) == \
+        set(quality_corpus.NEGATIVES) | set(quality_corpus.BOT_EXTRA_NEGATIVES)
     per_kind = {k: sum(lab.kind == k for lab in corpus.positives()) for k in expected}
     assert min(per_kind.values()) >= 2
 

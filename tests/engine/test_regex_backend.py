@@ -25,6 +25,8 @@ FORCE_RE = dict(os.environ, CRYPTO_KEY_GUARD_REGEX="re")
 REVIEWED_NESTED = {
     "coinbase-cdp-private-key": "PEM body runs [A-Za-z0-9+/=] and separators (whitespace, \\n escapes) are disjoint",
     "private-key-pem": "PEM body runs and separators are disjoint; the header words end in a space",
+    "private-key-pem-truncated": "as private-key-pem; only where the last full line ends is open (k lines, then a "
+                                 "tail run): a few tries per line, from BEGIN only",
     "generic-ini-assignment": "each _word iteration starts with '_', which the word class excludes",
     "quicknode-endpoint-url": "each .label iteration starts with '.', which the label class excludes",
     "bip39-mnemonic": "each word iteration starts with a separator the word class [a-z] excludes",

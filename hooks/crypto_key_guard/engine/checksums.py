@@ -333,3 +333,109 @@ def keccak256(data: bytes) -> bytes:
             lanes[i] ^= int.from_bytes(padded[block + 8 * i: block + 8 * i + 8], "little")
         _keccak_f(lanes)
     return b"".join(lane.to_bytes(8, "little") for lane in lanes[:4])
+
+
+# -- Bech32 (BIP-173): Sui's suiprivkey1... private keys -------------------------------------------------------------
+BECH32_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+_BECH32_GENERATOR = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
+BECH32_CONST = 1  # Bech32; Bech32m (BIP-350) uses 0x2BC830A3
+
+
+def _bech32_polymod(values: Iterable[int]) -> int:
+    chk = 1
+    for v in values:
+        top = chk >> 25
+        chk = (chk & 0x1FFFFFF) << 5 ^ v
+        for i in range(5):
+            chk ^= _BECH32_GENERATOR[i] if (top >> i) & 1 else 0
+    return chk
+
+
+def _bech32_hrp_expand(hrp: str) -> list[int]:
+    return [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
+
+
+def _convert_bits(data: Iterable[int], from_bits: int, to_bits: int, pad: bool) -> Optional[list[int]]:
+    acc = bits = 0
+    out: list[int] = []
+    maxv = (1 << to_bits) - 1
+    for value in data:
+        acc = (acc << from_bits) | value
+        bits += from_bits
+        while bits >= to_bits:
+            bits -= to_bits
+            out.append((acc >> bits) & maxv)
+    if pad:
+        if bits:
+            out.append((acc << (to_bits - bits)) & maxv)
+    elif bits >= from_bits or (acc << (to_bits - bits)) & maxv:
+        return None  # leftover bits that are not zero padding: not a canonical encoding
+    return out
+
+
+def bech32_decode(text: str) -> Optional[tuple[str, bytes]]:
+    """(human-readable part, payload bytes) of a Bech32 string whose checksum verifies; None otherwise.
+    One case only (BIP-173: mixed case is invalid); at most 90 characters is not enforced (Sui's keys are 70)."""
+    if text.lower() != text and text.upper() != text:
+        return None
+    text = text.lower()
+    sep = text.rfind("1")
+    if sep < 1 or sep + 7 > len(text):
+        return None
+    hrp, rest = text[:sep], text[sep + 1:]
+    if any(ord(c) < 33 or ord(c) > 126 for c in hrp):
+        return None
+    try:
+        values = [BECH32_CHARSET.index(c) for c in rest]
+    except ValueError:
+        return None
+    if _bech32_polymod(_bech32_hrp_expand(hrp) + values) != BECH32_CONST:
+        return None
+    payload = _convert_bits(values[:-6], 5, 8, pad=False)
+    return None if payload is None else (hrp, bytes(payload))
+
+
+def bech32_encode(hrp: str, payload: bytes) -> str:
+    values = _convert_bits(payload, 8, 5, pad=True) or []
+    poly = _bech32_polymod(_bech32_hrp_expand(hrp) + values + [0] * 6) ^ BECH32_CONST
+    checksum = [(poly >> 5 * (5 - i)) & 31 for i in range(6)]
+    return hrp + "1" + "".join(BECH32_CHARSET[v] for v in values + checksum)
+
+
+# Sui: Bech32("suiprivkey", scheme flag || 32-byte secret); flags 0 Ed25519, 1 Secp256k1, 2 Secp256r1
+SUI_PRIVATE_KEY_HRP = "suiprivkey"
+SUI_KEY_SCHEMES = {0: "ed25519", 1: "secp256k1", 2: "secp256r1"}
+
+
+def is_sui_private_key(text: str) -> bool:
+    decoded = bech32_decode(text)
+    return decoded is not None and decoded[0] == SUI_PRIVATE_KEY_HRP and len(decoded[1]) == 33 \
+        and decoded[1][0] in SUI_KEY_SCHEMES
+
+
+# -- base64 pieces of tokens: JWT segments, Fernet tokens, Basic credentials --------------------------------------------
+def b64_decode_loose(text: str, urlsafe: bool = False) -> Optional[bytes]:
+    """Standard or URL-safe base64 with or without its padding; None when it is not base64."""
+    import base64
+    import binascii
+
+    text = text.rstrip("=")
+    if len(text) % 4 == 1:
+        return None
+    padded = text + "=" * (-len(text) % 4)
+    try:
+        if urlsafe:
+            return base64.urlsafe_b64decode(padded.encode("ascii"))
+        return base64.b64decode(padded.encode("ascii"), validate=True)
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        return None
+
+
+FERNET_VERSION = 0x80
+
+
+def is_fernet_token(text: str) -> bool:
+    """A Fernet token (spec: version 0x80 | 8-byte timestamp | 16-byte IV | AES-CBC ciphertext in 16-byte blocks |
+    32-byte HMAC), URL-safe base64. The structure is all we can check without the key."""
+    raw = b64_decode_loose(text, urlsafe=True)
+    return raw is not None and len(raw) >= 73 and raw[0] == FERNET_VERSION and (len(raw) - 57) % 16 == 0

@@ -205,3 +205,67 @@ def fake_solana_keypair(rng: random.Random, arg: Optional[str]) -> str:
     if arg and "pretty" in arg:
         return "[\n  " + ",\n  ".join(numbers) + "\n]"
     return "[" + ",".join(numbers) + "]"
+
+
+@generator("sui_privkey")
+def fake_sui_private_key(rng: random.Random, arg: Optional[str]) -> str:
+    """{sui_privkey}: suiprivkey1... (Bech32 of flag 0 + 32 random bytes; checksum valid); {sui_privkey:secp256k1}
+    flag 1; {sui_privkey:badsum} the last character changed, so the checksum fails."""
+    from crypto_key_guard.engine.checksums import BECH32_CHARSET, SUI_PRIVATE_KEY_HRP, bech32_encode
+
+    flag = 1 if arg and "secp256k1" in arg else 0
+    text = bech32_encode(SUI_PRIVATE_KEY_HRP, bytes([flag]) + _random_bytes(rng, 32))
+    if arg and "badsum" in arg:
+        text = text[:-1] + BECH32_CHARSET[(BECH32_CHARSET.index(text[-1]) + 1) % 32]
+    return text
+
+
+def _b64url(data: bytes, pad: bool = False) -> str:
+    import base64
+
+    text = base64.urlsafe_b64encode(data).decode("ascii")
+    return text if pad else text.rstrip("=")
+
+
+@generator("fernet")
+def fake_fernet_token(rng: random.Random, arg: Optional[str]) -> str:
+    """{fernet} or {fernet:N}: a Fernet token's structure around N (default 64) random plaintext bytes' worth of
+    random ciphertext (no key exists for it: it decrypts to nothing)."""
+    size = int(arg) if arg and arg.isdigit() else 64
+    blocks = size // 16 + 1
+    timestamp = (1_600_000_000 + rng.getrandbits(26)).to_bytes(8, "big")
+    return _b64url(b"\x80" + timestamp + _random_bytes(rng, 16 + 16 * blocks + 32), pad=True)
+
+
+@generator("jwt")
+def fake_jwt(rng: random.Random, arg: Optional[str]) -> str:
+    """{jwt}: an HS256 JWT with random claims and a random signature. {jwt:anon} a Supabase-style public anon key;
+    {jwt:example} the tutorials' example claims; {jwt:none} unsigned (alg none); {jwt:expired} expired in 2025;
+    {jwt:future} expiring in 2100."""
+    import json
+
+    opts = arg or ""
+    header = {"alg": "none" if "none" in opts else "HS256", "typ": "JWT"}
+    if "example" in opts:
+        claims: dict = {"sub": "1234567890", "name": "John Doe", "iat": 1516239022}
+    else:
+        claims = {"sub": fake_uuid(rng, None), "iat": 1_700_000_000 + rng.getrandbits(24)}
+        if "anon" in opts:
+            claims.update(role="anon", ref=random_string(rng, ALPHABETS["lower"], 20))
+        else:
+            claims["scope"] = rng.choice(("trade", "read", "api"))
+        if "expired" in opts or "future" in opts:
+            claims["exp"] = (1_735_689_600 if "expired" in opts else 4_102_444_800) + rng.getrandbits(20)
+    signature = "" if "none" in opts else _b64url(_random_bytes(rng, 32))
+    return ".".join((_b64url(json.dumps(header, separators=(",", ":")).encode()),
+                     _b64url(json.dumps(claims, separators=(",", ":")).encode()), signature))
+
+
+@generator("basic_auth")
+def fake_basic_auth(rng: random.Random, arg: Optional[str]) -> str:
+    """{basic_auth}: base64 of user:password with a random password; {basic_auth:filler} of user:password."""
+    import base64
+
+    user = random_string(rng, ALPHABETS["lower"], 8)
+    password = "password" if arg == "filler" else random_string(rng, ALPHABETS["alnum"], 20)
+    return base64.b64encode(f"{user}:{password}".encode()).decode("ascii")

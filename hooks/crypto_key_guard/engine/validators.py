@@ -337,3 +337,107 @@ def is_not_digest_field(c: Candidate) -> bool:
     """`"hashed_secret": "…"` (a detect-secrets baseline), `secret_sha256 = "…"`: a digest of a secret is not one."""
     at = c.line.find(c.value)
     return at < 0 or not _DIGEST_FIELD.search(c.line[:at])
+
+
+# -- other chains' keys and encoded credentials ---------------------------------------------------------------------
+@validator("sui_private_key")
+def is_sui_private_key(c: Candidate) -> bool:
+    """suiprivkey1...: Bech32 whose checksum verifies, over a scheme flag (0-2) and a 32-byte secret."""
+    from crypto_key_guard.engine import checksums
+
+    return checksums.is_sui_private_key(c.value)
+
+
+@validator("fernet_token")
+def is_fernet_token(c: Candidate) -> bool:
+    """A Fernet token's structure: version byte 0x80, timestamp, IV, whole AES blocks, HMAC."""
+    from crypto_key_guard.engine import checksums
+
+    return checksums.is_fernet_token(c.value)
+
+
+def _json_object(segment: str) -> dict | None:
+    import json
+
+    from crypto_key_guard.engine.checksums import b64_decode_loose
+
+    raw = b64_decode_loose(segment, urlsafe=True)
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+# the example every JWT tutorial copies (jwt.io's default token): its claims, whatever the signature
+_EXAMPLE_CLAIMS = {"sub": "1234567890", "name": "John Doe"}
+# keys published on purpose: a Supabase project's anon key ships in every web page that uses the project
+_PUBLIC_ROLES = frozenset(("anon", "public"))
+
+
+@validator("jwt_credential")
+def is_jwt_credential(c: Candidate) -> bool:
+    """A signed JWT: the header decodes to a JSON object with an `alg` other than none, the payload to a JSON
+    object, the signature has at least 16 characters. Not the tutorials' example token, not an expired token
+    (`exp` in the past), not a key that is public by design (role anon)."""
+    parts = c.value.split(".")
+    if len(parts) != 3 or len(parts[2]) < 16:
+        return False
+    header, payload = _json_object(parts[0]), _json_object(parts[1])
+    if header is None or payload is None:
+        return False
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg.lower() == "none":
+        return False
+    if all(payload.get(k) == v for k, v in _EXAMPLE_CLAIMS.items()):
+        return False
+    expiry = payload.get("exp")
+    if isinstance(expiry, (int, float)) and not isinstance(expiry, bool) and expiry < _now():
+        return False  # expired: authenticates nothing any more (docs quote such tokens in sample responses)
+    return payload.get("role") not in _PUBLIC_ROLES
+
+
+def _now() -> float:
+    import time
+
+    return time.time()
+
+
+@validator("basic_auth_credentials")
+def is_basic_auth_credentials(c: Candidate) -> bool:
+    """`Authorization: Basic <base64>` decodes to `user:password` (printable, no blanks), with a password that is
+    neither a bare word (`password`, `Secret1`: tutorials' fillers) nor a template slot, nor a filler run."""
+    from crypto_key_guard.engine.checksums import b64_decode_loose
+
+    raw = b64_decode_loose(c.value)
+    if raw is None:
+        return False
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    user, sep, password = text.partition(":")
+    if not sep or not user or len(password) < 4 or len(user) > 256 or len(password) > 256:
+        return False
+    if any(ch.isspace() or not ch.isprintable() for ch in text):
+        return False
+    if _WORD.match(password) or password == user or is_low_diversity(password):
+        return False
+    return not _TEMPLATE_SLOT.search(password)
+
+
+_TEMPLATE_SLOT = _lazy_re(r"\{[^{}]*\}|<[^<>]*>|\$\{|\$[A-Z_]|%\(|%s")
+
+
+@validator("not_public_jwt")
+def is_not_public_jwt(c: Candidate) -> bool:
+    """For the generic rules: a value that decodes as a JWT must be a credential by jwt_credential's checks (an
+    anon key, the tutorials' token or an unsigned token is not); anything else is left to the other checks."""
+    parts = c.value.split(".")
+    if len(parts) != 3 or not c.value.startswith("eyJ"):
+        return True
+    if _json_object(parts[0]) is None or _json_object(parts[1]) is None:
+        return True
+    return is_jwt_credential(c)

@@ -682,9 +682,9 @@ def read_value(data: bytes, pos: int, op: str, key_line: int = -1):
             return [(f[0], f[1], f[2], f[3], quoted_layout, alt)]
         if layout == "code" or r < n and data[r] in b"(.":
             return []
-        if b"[" in expr or (b"." in expr and _bare(data, pos, n) == q and
+        if b"[" in expr or (b"." in expr and _bare(data, pos, n) == q and not expr.startswith(b"eyJ") and
                             all(part[:1].isalpha() or part[:1] in (b"_", b"$") for part in expr.split(b"."))):
-            return []  # a reference: os.environ["X"], process.env.X, settings.API_KEY
+            return []  # a reference: os.environ["X"], process.env.X, settings.API_KEY (a JWT's eyJ.. is a value)
     e = _bare(data, pos, n)
     if e <= pos:
         return []
