@@ -159,8 +159,10 @@ def run_history(args: argparse.Namespace, scanner) -> int:
     from crypto_key_guard.sources.history import open_repo, scan_history
 
     repo = open_repo(where, getattr(args, "since", None), getattr(args, "rev_range", None))
-    result = scan_history(repo, scanner, session=getattr(args, "session", None),
-                          jobs=getattr(args, "jobs", 0) or None)
+    session = getattr(args, "session", None)
+    result = scan_history(repo, scanner, session=session, jobs=getattr(args, "jobs", 0) or None)
+    if session is not None:
+        result.notes += session.vendored_notes()
     verifier = getattr(args, "verifier", None)  # --verify: ask the exchanges about the keys found in the blobs
     if verifier is not None:
         from crypto_key_guard.integrations.verify import blob_contents

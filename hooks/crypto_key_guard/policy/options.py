@@ -30,11 +30,15 @@ def add_rule_options(parser: argparse.ArgumentParser) -> None:
                         help="one line per file on stderr: how it was read and how many findings (never a value)")
     parser.add_argument("--config", metavar="FILE",
                         help="configuration file (default: .crypto-key-guard.yaml or pyproject.toml at the root)")
+    parser.add_argument("--scan-vendored", action="store_true",
+                        help="scan committed virtual environments, site-packages and node_modules line by line "
+                             "(default: each is reported once and not scanned)")
 
 
 class Session:
     """Everything a scanning command needs, from the command line over the project configuration."""
-    __slots__ = ("scanner", "config", "ignore", "exclude", "min_severity", "base", "_relative", "own_files", "_own_names")
+    __slots__ = ("scanner", "config", "ignore", "exclude", "min_severity", "base", "_relative", "own_files", "_own_names",
+                 "vendored")
 
     def __init__(self, scanner: Any, config: Any, ignore: list, exclude: list[str], min_severity: str,
                  base: Any = None) -> None:
@@ -47,6 +51,7 @@ class Session:
         self._relative: dict[str, str] = {}  # per path: a file with 50,000 findings resolves its path once
         self.own_files: frozenset[str] = frozenset()  # root-relative files never scanned (the ignore file)
         self._own_names: frozenset[str] = frozenset()
+        self.vendored: Any = None  # sources.vendored.VendoredTrees: trees reported once, not scanned (None: scan them)
 
     def relative(self, path: str) -> str:
         """A finding path relative to the project root, as exclude and ignore globs are written."""
@@ -62,6 +67,8 @@ class Session:
     def excluded(self, path: str) -> bool:
         if self.own_files and os.path.basename(path) in self._own_names and self.relative(path) in self.own_files:
             return True  # rule ids and hex fingerprints, which a rule may take for a passphrase
+        if self.vendored is not None and self.vendored.take(path):
+            return True  # a committed virtual environment or node_modules: one note for the tree
         if not self.exclude:
             return False
         from crypto_key_guard.policy.datafiles import path_matches
@@ -81,7 +88,11 @@ class Session:
         result.stats["ignored"] = len(result.findings) - len(kept)
         result.findings = kept
         result.stats["findings"] = len(kept)
+        result.notes += self.vendored_notes()
         return result
+
+    def vendored_notes(self) -> list[str]:
+        return self.vendored.notes() if self.vendored is not None else []
 
 
 def prepare(args: argparse.Namespace, start: str = ".", use_ignore_file: bool = True) -> Session:
@@ -114,6 +125,10 @@ def prepare(args: argparse.Namespace, start: str = ".", use_ignore_file: bool = 
     scanner.containers = expand_archives
     session = Session(scanner, cfg, ignore, list(cfg.get("exclude")),
                       getattr(args, "min_severity", None) or cfg.get("min_severity"), finding_base(args, start))
+    if not getattr(args, "scan_vendored", False):
+        from crypto_key_guard.sources.vendored import VendoredTrees
+
+        session.vendored = VendoredTrees()
     if session.base is not None:
         from crypto_key_guard.policy.config import root_relative
 

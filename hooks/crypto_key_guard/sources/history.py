@@ -737,7 +737,8 @@ def scan_history(repo: Repo, scanner, progress_stream: IO[str] = sys.stderr, ses
     the default for callers that pass their own scanner). The result is the same for any number."""
     started = time.monotonic()
     # a blob is judged by the path git lists it under (its other places are filtered after placing)
-    keep = (lambda path: not session.excluded(path)) if session is not None and session.exclude else None
+    keep = (lambda path: not session.excluded(path)) \
+        if session is not None and (session.exclude or session.vendored is not None) else None
     listing = list_blobs(repo, keep=keep, stream=True)  # scanning starts while git is still listing
     progress = Progress(None, progress_stream)
     try:
