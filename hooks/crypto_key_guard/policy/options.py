@@ -12,7 +12,8 @@ if TYPE_CHECKING:  # the hook reads a plain file list without argparse (crypto_k
 
 # what add_rule_options leaves in the namespace when none of its options is given
 RULE_OPTION_DEFAULTS: dict[str, Any] = {"patterns": [], "disable": [], "min_confidence": None, "min_severity": None,
-                                        "include_public_test_keys": None, "verbose": False, "config": None}
+                                        "include_public_test_keys": None, "verbose": False, "config": None,
+                                        "scan_vendored": False}
 
 
 def add_rule_options(parser: argparse.ArgumentParser) -> None:
