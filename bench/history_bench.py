@@ -220,7 +220,7 @@ def checkout_walk_bytes(path: Path) -> tuple[int, int]:
     """(blob versions, bytes) a complete per-commit scan (check out every commit, scan its files) would read:
     each commit's tree size is its first parent's plus its tree diff, so one `git log --raw` pass gives it."""
     listing = history.list_blobs(history.open_repo(str(path)))
-    size = {b.sha: b.size for b in listing.blobs}
+    size = history.blob_sizes(str(path), [b.sha for b in listing.blobs])
     size[history.ZERO] = 0
     cmd = ["git", "log", "--all", "-z", "--raw", "--no-abbrev", "--no-renames", "--root", "--topo-order",
            "--reverse", "--diff-merges=first-parent", "--format=%x01%H %P%x00%aI%x00%s"]

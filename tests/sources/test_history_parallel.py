@@ -141,3 +141,29 @@ def test_a_replace_ref_does_not_hide_a_committed_secret(git_repo, fake, capsys) 
     doc = json.loads(capsys.readouterr().out)
     assert rc == 1
     assert [p["path"] for f in doc["findings"] for p in f["places"]] == ["config.py"]
+
+
+def test_tags_on_blobs_and_commits_are_listed_once_and_only_blobs_counted(git_repo, fake, capsys) -> None:
+    """The listing is one `rev-list --objects --filter=object:type=blob`, which prints annotated tag objects
+    like blobs: the reader leaves them out of the counts; a blob only a tag reaches is still scanned."""
+    (git_repo / "app.py").write_text("x = 1\n")
+    git(git_repo, "add", "app.py")
+    git(git_repo, "commit", "-q", "-m", "app")
+    git(git_repo, "tag", "-a", "v1", "-m", "release")
+    tagged = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=git_repo,
+                            input="# exchange\n" + SECRET_LINE.format(fake("{alnum:64}")),
+                            capture_output=True, text=True, check=True).stdout.strip()
+    git(git_repo, "tag", "-a", "keys", "-m", "a key kept by a tag", tagged)
+    git(git_repo, "tag", "plain", subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=git_repo,
+                                                  input="nothing\n", capture_output=True, text=True,
+                                                  check=True).stdout.strip())
+    rc = main(["--history", "--format", "json", str(git_repo)])
+    doc = json.loads(capsys.readouterr().out)
+    assert rc == 1
+    assert len(doc["findings"]) == 1  # reachable from no commit, so placed nowhere, but reported
+    kinds = subprocess.run(["git", "cat-file", "--batch-check=%(objecttype)", "--batch-all-objects"],
+                           cwd=git_repo, capture_output=True, text=True, check=True).stdout.split()
+    commits = int(git(git_repo, "rev-list", "--all", "--count").stdout)
+    stats = doc["stats"]
+    assert stats["unique_blobs"] == kinds.count("blob") == stats["blobs_scanned"] == 3
+    assert stats["commits"] == commits >= 1 and stats["blobs_missing"] == 0

@@ -3,8 +3,8 @@
 Deleting a key from a file does not remove it from git; history is what scrapers read when a repository goes
 public. Peer tools walk commit diffs, where most of the text is the same content again and again. Here:
 
-1. list   `git rev-list --objects <revs>` piped into `git cat-file --batch-check`: every reachable blob once,
-          with one path and its size (and the commit count), streamed: scanning starts with the first;
+1. list   `git rev-list --objects --filter=object:type=blob <revs>`: every reachable blob once, with one path
+          (and the commit count), streamed: scanning starts with the first;
 2. scan   batches of blobs go to one worker process per core (one process for a small history), each
           streaming them from its own `git cat-file --batch` and scanning them with the same
           `engine.Scanner` as `scan`, in bounded windows (`scan_stream`), so a huge blob is never held whole;
@@ -136,7 +136,6 @@ def _resolves(path: str, rev: str) -> bool:
 class BlobRef:
     sha: str
     path: str       # one path git reports for it (the scan's context; places come later)
-    size: int
 
 
 @dataclass
@@ -144,7 +143,6 @@ class Listing:
     commits: int
     blobs: "Sequence[BlobRef] | Iterator[BlobRef]"  # every blob once, in rev-list order (newest first)
     missing: list[str]                      # ids of missing objects (the first MISSING_KEPT of them)
-    bytes: int
     missing_count: int = 0
     excluded: int = 0                       # blobs the `keep` filter dropped (not in `blobs`)
     listed: int = 0                         # blobs in `blobs`
@@ -155,12 +153,15 @@ MISSING_KEPT = 100
 
 
 def list_blobs(repo: Repo, keep: Optional[Callable[[str], bool]] = None, stream: bool = False) -> Listing:
-    """Every blob reachable from the revisions, once. rev-list feeds cat-file --batch-check at the OS level.
+    """Every blob reachable from the revisions, once, from one `git rev-list --objects` (sizes come with the
+    contents: a `cat-file --batch-check` beside it cost ~3 CPU-s of re-mapped pack windows on freqtrade).
 
     keep(path): blobs it rejects are counted in `excluded` and left out. stream: `blobs` is a one-pass
     iterator that yields each blob as git lists it, so scanning starts at once and memory does not grow with
-    the number of blobs; the counts are final once it is exhausted (`complete`)."""
-    listing = Listing(0, [], [], 0, complete=False)
+    the number of blobs; the counts are final once it is exhausted (`complete`). An annotated tag object
+    named by a ref is listed like a blob (rev-list prints both as `<id> <name>`); the reader, which learns
+    each object's type, leaves it out and takes it off `listed` (`not_a_blob`)."""
+    listing = Listing(0, [], [], complete=False)
     listing.blobs = _listed_blobs(repo, keep, listing)
     if not stream:
         listing.blobs = list(listing.blobs)
@@ -168,58 +169,70 @@ def list_blobs(repo: Repo, keep: Optional[Callable[[str], bool]] = None, stream:
 
 
 def _listed_blobs(repo: Repo, keep: Optional[Callable[[str], bool]], listing: Listing) -> Iterator[BlobRef]:
-    with tempfile.TemporaryFile() as err_list, tempfile.TemporaryFile() as err_check:
-        lister = subprocess.Popen(["git", *GIT_MEMORY, "rev-list", "--objects", "--missing=print", *repo.revs,
-                                   "--"],
+    with tempfile.TemporaryFile() as err_list:
+        # blobs (and tag objects) print as `<id> <path>`, missing objects as `?<id>`; the filter leaves out the
+        # trees and all commits but the tips, so a walk of commits alone counts them
+        lister = subprocess.Popen(["git", *GIT_MEMORY, "rev-list", "--objects", "--missing=print",
+                                   "--filter=object:type=blob", *repo.revs, "--"],
                                   cwd=repo.path, stdout=subprocess.PIPE, stderr=err_list, env=_env())
-        checker = subprocess.Popen(
-            ["git", *GIT_MEMORY, "cat-file", "--batch-check=%(objecttype) %(objectname) %(objectsize) %(rest)"],
-            cwd=repo.path, stdin=lister.stdout, stdout=subprocess.PIPE, stderr=err_check, env=_env())
-        assert lister.stdout is not None and checker.stdout is not None
-        lister.stdout.close()  # the checker owns the read end now
+        counter = subprocess.Popen(["git", *GIT_MEMORY, "rev-list", "--count", *repo.revs, "--"], cwd=repo.path,
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_env())
+        assert lister.stdout is not None
         finished = False
         try:
-            for line in checker.stdout:
-                kind, _, rest = line.rstrip(b"\n").partition(b" ")
-                if kind == b"blob":
-                    sha, size, path = rest.split(b" ", 2) if rest.count(b" ") >= 2 else (*rest.split(b" ", 1), b"")
-                    blob = BlobRef(sha.decode(), path.decode("utf-8", "surrogateescape"), int(size))
-                    if keep is not None and not keep(blob.path):
-                        listing.excluded += 1
-                        continue
-                    listing.listed += 1
-                    listing.bytes += blob.size
-                    yield blob
-                elif kind == b"commit":
-                    listing.commits += 1
-                elif rest.startswith(b"missing") or kind.startswith(b"?"):
+            for line in lister.stdout:
+                line = line[:-1] if line.endswith(b"\n") else line
+                if line.startswith(b"?"):
                     listing.missing_count += 1
                     if len(listing.missing) < MISSING_KEPT:
-                        listing.missing.append(kind.lstrip(b"?").decode("ascii", "replace"))
+                        listing.missing.append(line[1:].decode("ascii", "replace"))
+                    continue
+                sha, named, path = line.partition(b" ")
+                if not named:  # a tip commit
+                    continue
+                blob = BlobRef(sha.decode("ascii"), path.decode("utf-8", "surrogateescape"))
+                if keep is not None and not keep(blob.path):
+                    listing.excluded += 1
+                    continue
+                listing.listed += 1
+                yield blob
             finished = True
         finally:
             if not finished:  # the scan stopped early (an error, a closed generator): do not wait for git
-                checker.kill()
                 lister.kill()
-            checker.stdout.close()
-            checker.wait()
+                counter.kill()
+            lister.stdout.close()
             lister.wait()
+            count = counter.communicate()[0].strip()
+        listing.commits = int(count) if count.isdigit() else 0
         if lister.returncode != 0:
             err_list.seek(0)
             raise RuntimeError(_git_error(["rev-list"], err_list.read()))
-        if checker.returncode != 0:
-            err_check.seek(0)
-            raise RuntimeError(_git_error(["cat-file"], err_check.read()))
     listing.complete = True
+
+
+def blob_sizes(repo_path: str, shas: Sequence[str]) -> dict[str, int]:
+    """The size of each object, from one `git cat-file --batch-check` (missing ones are left out)."""
+    out = subprocess.run(["git", *GIT_MEMORY, "cat-file", "--batch-check=%(objectname) %(objectsize)"],
+                         cwd=repo_path, input="".join(f"{s}\n" for s in shas).encode("ascii"),
+                         capture_output=True, env=_env(), check=False).stdout
+    sizes: dict[str, int] = {}
+    for line in out.decode("ascii", "replace").splitlines():
+        sha, _, size = line.partition(" ")
+        if size.isdigit():
+            sizes[sha] = int(size)
+    return sizes
 
 
 class _BlobStream:
     """A read-only view of the next `size` bytes of cat-file's output: what scan_stream reads a blob through."""
 
-    def __init__(self, pipe: IO[bytes], size: int) -> None:
+    def __init__(self, pipe: IO[bytes], size: int, kind: bytes = b"blob") -> None:
         self._pipe = pipe
         self._left = size
         self._pos = 0
+        self.size = size
+        self.kind = kind    # what cat-file says the object is: a listed tag object is not scanned
 
     def read(self, n: int = -1) -> bytes:
         want = self._left if n is None or n < 0 else min(n, self._left)
@@ -244,8 +257,7 @@ class _BlobStream:
 
 
 # -- reading and scanning blobs: the layer every history source (commits, ranges, pushes) goes through --------
-BATCH_BLOBS = 256           # ids asked of one cat-file at a time
-BATCH_BYTES = 4 << 20       # ... or this much content, whichever comes first: a worker's unit of work
+BATCH_BLOBS = 96            # ids asked of one cat-file at a time: a worker's unit of work (~3 MB on average)
 PARALLEL_MIN_BYTES = 8 << 20    # below this much listed content the scan is over before workers start
 PARALLEL_MIN_BLOBS = 2000
 
@@ -284,7 +296,7 @@ class BlobReader:
                 if len(header) < 3:  # "<id> missing": not in this (partial) clone
                     yield b, None
                     continue
-                stream = _BlobStream(stdout, int(header[2]))
+                stream = _BlobStream(stdout, int(header[2]), header[1])
                 yield b, stream
                 stream.drain()
                 stdout.read(1)  # the newline after each object
@@ -321,20 +333,15 @@ def read_blobs(repo: Repo, blobs: Iterable[BlobRef]) -> Iterator[tuple[BlobRef, 
 
 
 def blob_batches(blobs: Iterable[BlobRef]) -> Iterator[list[BlobRef]]:
-    batch: list[BlobRef] = []
-    size = 0
-    for blob in blobs:
-        batch.append(blob)
-        size += blob.size
-        if len(batch) >= BATCH_BLOBS or size >= BATCH_BYTES:
-            yield batch
-            batch, size = [], 0
-    if batch:
+    blobs = iter(blobs)
+    while batch := list(itertools.islice(blobs, BATCH_BLOBS)):
         yield batch
 
 
-# What scanning one blob gives: None when the object is missing, else (findings, how it was read, size).
+# What scanning one blob gives: None when the object is missing, else (findings, how it was read, size);
+# how is NOT_A_BLOB for a listed tag object.
 BlobOutcome = Optional[tuple[list[Finding], str, int]]
+NOT_A_BLOB = "not a blob"
 
 
 def scan_blob_batch(reader: BlobReader, scanner, batch: Sequence[BlobRef]) -> list[BlobOutcome]:
@@ -343,9 +350,12 @@ def scan_blob_batch(reader: BlobReader, scanner, batch: Sequence[BlobRef]) -> li
         if stream is None:
             out.append(None)
             continue
+        if stream.kind != b"blob":
+            out.append(([], NOT_A_BLOB, 0))
+            continue
         found, how = scanner.scan_stream(stream, blob.path)
         stream.drain()
-        out.append((found, how, blob.size))
+        out.append((found, how, stream.size))
     return out
 
 
@@ -378,15 +388,13 @@ def scan_blob_outcomes(repo: Repo, blobs: Iterable[BlobRef], scanner,
     if jobs is None:
         from crypto_key_guard.engine.scanner import default_jobs
 
-        head: list[BlobRef] = []
-        jobs, size = 1, 0
-        for blob in blobs:
-            head.append(blob)
-            size += blob.size
-            if size >= PARALLEL_MIN_BYTES or len(head) >= PARALLEL_MIN_BLOBS:
-                jobs = default_jobs()
-                break
-        blobs = itertools.chain(head, blobs)
+        jobs = default_jobs()
+        if jobs > 1:  # a short listing is sized in one go (the listing itself has no sizes)
+            head = list(itertools.islice(blobs, PARALLEL_MIN_BLOBS))
+            if len(head) < PARALLEL_MIN_BLOBS and \
+                    sum(blob_sizes(repo.path, [b.sha for b in head]).values()) < PARALLEL_MIN_BYTES:
+                jobs = 1
+            blobs = itertools.chain(head, blobs)
     batches = blob_batches(blobs)
     if jobs <= 1:
         reader = BlobReader(repo.path)
@@ -495,6 +503,8 @@ def scan_blobs(repo: Repo, listing: Listing, scanner, progress: Optional[Progres
         done += 1
         if outcome is None:
             stats["blobs_missing"] += 1
+        elif outcome[1] == NOT_A_BLOB:
+            listing.listed -= 1
         else:
             found, how, size = outcome
             stats["bytes"] += size
