@@ -242,3 +242,136 @@ def test_a_section_header_names_the_entries_below_it_within_400_lines(gap: int, 
     data = b"[other]\nx = 1\n[binance]\n" + b"note = 1\n" * gap + b"secret = value\n"
     names = enclosing_names(data, data.index(b"secret ="))
     assert (names == ["binance"]) is found and "other" not in names
+
+
+# -- syntaxes, fallbacks, signers and encodings seen in public code (issue 14): several ways each is written, and
+# look-alikes that hold no secret. Whole-engine checks: extraction gives the entry, recognition the finding.
+def _fake(template: str, seed: str) -> tuple[str, dict[str, str]]:
+    """template with {slots} filled by seeded fakes; also the slots' values by name ({K} -> the same value)."""
+    rng = random.Random(seed)
+    values = {"KEY": expand("{eth_key:0x}", rng), "HEXKEY": expand("{eth_key}", rng),
+              "ALNUM": expand("{alnum:64}", rng), "B64": expand("{base64:86}==", rng),
+              "BYBIT": expand("{alnum:36}", rng), "OVER": "0x" + expand("{secp_overflow}", rng)}
+    values["B64U"] = values["B64"].replace("+", "\\u002B").replace("/", "\\u002F")  # JSON escapes
+    text = template
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", value)
+    return text, values
+
+
+def _rules_found(text: str, path: str) -> set[str]:
+    from crypto_key_guard.engine.scanner import Scanner
+
+    findings, _ = Scanner().scan_content(text.encode("utf-8"), path)
+    return {f.rule for f in findings}
+
+
+@pytest.mark.parametrize("template,path,rule", [
+    # Rust: the literal parsed into a signer, the chain wrapped by rustfmt
+    ('let wallet = "{KEY}"\n    .parse::<LocalWallet>()?\n    .with_chain_id(1u64);', "main.rs", "ethereum-private-key"),
+    ('let signer = "{HEXKEY}"\n        .parse::<PrivateKeySigner>()\n        .expect("key");', "sign.rs",
+     "ethereum-private-key"),
+    ('let signer = "{KEY}".parse::<alloy::signers::local::PrivateKeySigner>()?;', "a.rs", "ethereum-private-key"),
+    # web3j
+    ('val credentials = Credentials.create("{KEY}")', "Wallet.kt", "ethereum-private-key"),
+    ('Credentials credentials = Credentials.create("{HEXKEY}");', "Main.java", "ethereum-private-key"),
+    # literal fallbacks after an env read
+    ('let key = std::env::var("PRIVATE_KEY")\n    .unwrap_or_else(|_| "{HEXKEY}".to_string());', "w.rs",
+     "ethereum-private-key"),
+    ('let pk = env::var("SIGNER_PRIVATE_KEY").unwrap_or("{KEY}".into());', "w.rs", "ethereum-private-key"),
+    ('String key = Optional.ofNullable(System.getenv("PRIVATE_KEY")).orElse("{KEY}");', "K.java",
+     "ethereum-private-key"),
+    ('  secret: process.env.BYBIT_API_SECRET! || "{BYBIT}",', "config.ts", "bybit-api-secret"),
+    ('const secret = process.env.BYBIT_API_SECRET! ?? "{BYBIT}";', "config.ts", "bybit-api-secret"),
+    ('  BINANCE_API_SECRET: {{ .Values.binance.apiSecret | default "{ALNUM}" | quote }}', "secret.yaml",
+     "binance-api-credential"),
+    ('  BINANCE_API_SECRET: {{ default "{ALNUM}" .Values.binanceSecret }}', "secret.yaml", "binance-api-credential"),
+    ("  binance_api_secret: '{{ .Values.secret | default \"{ALNUM}\" }}'", "values.yaml", "binance-api-credential"),
+    # HCL input variable with a default
+    ('variable "binance_api_secret" {\n  type      = string\n  sensitive = true\n  default   = "{ALNUM}"\n}\n',
+     "vars.tf", "binance-api-credential"),
+    ('variable "deployer_private_key" {\n  default = "{HEXKEY}"\n}\n', "main.tf", "ethereum-private-key"),
+    # C# auto-property initialisers
+    ('public class BinanceSecrets\n{\n    public string ApiSecret { get; set; } = "{ALNUM}";\n}', "S.cs",
+     "binance-api-credential"),
+    ('    public string BinanceSecret { get; init; } = "{ALNUM}";', "S.cs", "binance-api-credential"),
+    ('    public static string PrivateKey { get; private set; } = "{KEY}";', "W.cs", "ethereum-private-key"),
+    # JSON \u escapes (serializers escaping punctuation)
+    ('{"kraken": {"secret": "{B64U}"}}', "settings.json", "kraken-api-secret"),
+])
+def test_observed_syntaxes_are_found(template: str, path: str, rule: str) -> None:
+    text, _ = _fake(template, template)
+    assert rule in _rules_found(text, path), text
+
+
+@pytest.mark.parametrize("template,path", [
+    ('let wallet = "{OVER}"\n    .parse::<LocalWallet>()?;', "main.rs"),
+    ('let wallet = std::env::var("PRIVATE_KEY")?\n    .parse::<LocalWallet>()?;', "main.rs"),
+    ('val credentials = Credentials.create(privateKey)', "Wallet.kt"),
+    ('val credentials = Credentials.create(System.getenv("PRIVATE_KEY"))', "Wallet.kt"),
+    ('let key = std::env::var("PRIVATE_KEY").unwrap_or_default();', "w.rs"),
+    ('let key = std::env::var("PRIVATE_KEY").unwrap_or_else(|_| panic!("PRIVATE_KEY is not set"));', "w.rs"),
+    ('let key = std::env::var("PRIVATE_KEY").unwrap_or(String::new());', "w.rs"),
+    ('  secret: process.env.BYBIT_API_SECRET!,', "config.ts"),
+    ('  secret: process.env.BYBIT_API_SECRET! || "",', "config.ts"),
+    ('  secret: process.env.BYBIT_API_SECRET! || "your-bybit-api-secret",', "config.ts"),
+    ('  BINANCE_API_SECRET: {{ .Values.binance.apiSecret | quote }}', "secret.yaml"),
+    ('  BINANCE_API_SECRET: {{ .Values.binance.apiSecret | default "" | quote }}', "secret.yaml"),
+    ('  BINANCE_API_SECRET: {{ .Values.binance.apiSecret | default .Values.global.secret }}', "secret.yaml"),
+    ('  BINANCE_API_SECRET: {{ default "changeme" .Values.binanceSecret }}', "secret.yaml"),
+    ('variable "binance_api_secret" {\n  type    = string\n  default = ""\n}\n', "vars.tf"),
+    ('variable "binance_api_secret" {\n  default = null\n}\n', "vars.tf"),
+    ('variable "binance_api_secret" {\n  type = string\n}\n# default = "${var.x}"\n', "vars.tf"),
+    ('    public string ApiSecret { get; set; } = string.Empty;', "S.cs"),
+    ('    public string ApiSecret { get; set; } = Environment.GetEnvironmentVariable("BINANCE_API_SECRET");',
+     "S.cs"),
+    ('    public string BinanceApiSecret { get; set; } = "<your binance secret>";', "S.cs"),
+    ('{"binance": {"secret": "\\u003cYOUR_BINANCE_SECRET\\u003e"}}', "settings.json"),
+])
+def test_observed_syntax_look_alikes_are_not_found(template: str, path: str) -> None:
+    text, _ = _fake(template, template)
+    assert not _rules_found(text, path), text
+
+
+def _pem_body(seed: str, header: str = "EC PRIVATE KEY") -> str:
+    rng = random.Random(seed)
+    body = "MHcCAQEEI" + expand("{base64:183}", rng)
+    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
+    return "\n".join([f"-----BEGIN {header}-----", *lines, f"-----END {header}-----"])
+
+
+@pytest.mark.parametrize("style", ["js-plus", "java-plus", "python-implicit", "b64-mime-ruby", "b64-mime-json"])
+def test_pem_joined_from_pieces_or_base64_with_escaped_newlines(style: str) -> None:
+    import base64
+
+    pem = _pem_body(style)
+    lines = pem.split("\n")
+    b64 = base64.b64encode(pem.encode()).decode()
+    mime = "\\n".join(b64[i:i + 60] for i in range(0, len(b64), 60))
+    text, path = {
+        "js-plus": ("const config = {\n  privateKey: " + " +\n    ".join(f"'{ln}\\n'" for ln in lines) + ",\n};\n",
+                    "config.js"),
+        "java-plus": ('private static final String PRIVATE_KEY =\n        ' +
+                      " +\n        ".join(f'"{ln}\\n"' for ln in lines) + ";\n", "Keys.java"),
+        "python-implicit": ("SIGNING_KEY = (\n" + "".join(f'    "{ln}\\n"\n' for ln in lines) + ")\n", "keys.py"),
+        "b64-mime-ruby": ('let(:secrets) { { "ios-secret" => "' + mime + '" } }\n', "spec.rb"),
+        "b64-mime-json": ('{"private_key_b64": "' + mime + '"}\n', "app.json"),
+    }[style]
+    assert "private-key-pem" in _rules_found(text, path), text
+
+
+@pytest.mark.parametrize("text", [
+    "pem = '-----BEGIN PRIVATE KEY-----\\n' + key + '\\n-----END PRIVATE KEY-----'",
+    "PRIVATE_KEY = (\n    '-----BEGIN PRIVATE KEY-----\\n'\n    '{key}\\n'\n    '-----END PRIVATE KEY-----'\n)",
+])
+def test_pem_templates_around_a_variable_are_not_found(text: str) -> None:
+    assert not _rules_found(text, "auth.js")
+
+
+def test_public_key_base64_with_escaped_newlines_is_not_found() -> None:
+    import base64
+
+    pem = _pem_body("pub", "PUBLIC KEY")
+    b64 = base64.b64encode(pem.encode()).decode()
+    mime = "\\n".join(b64[i:i + 60] for i in range(0, len(b64), 60))
+    assert not _rules_found('{"public_key_b64": "' + mime + '", "secret": "' + mime + '"}', "app.json")

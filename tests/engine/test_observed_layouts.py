@@ -25,23 +25,13 @@ from crypto_key_guard.engine.scanner import Scanner
 # Positive layouts with at least one planted value today's engine does not report: id -> what it would need.
 MISSED: dict[str, str] = {
     "cw-bittrex-token": "other credential word",
-    "enc-b64-mime-escaped": "encoded value",
-    "fb-helm-default": "literal fallback beside an env read",
-    "fb-rust-unwrap-or": "literal fallback beside an env read",
-    "fb-ts-nonnull-or": "literal fallback beside an env read",
     "nb-output-account-key": "value in a notebook output or call",
     "nb-output-environ": "value in a notebook output or call",
     "nb-output-exchange-secret": "value in a notebook output or call",
     "nb-print-stream": "value in a notebook output or call",
     "pl-compose-env-map": "ordinary layout",
-    "sg-kotlin-web3j": "key passed to a signer",
-    "sg-rust-alloy-parse": "key passed to a signer",
     "sg-rust-from-bytes": "key passed to a signer",
     "sfx-venue-as-suffix": "affix around the credential word",
-    "sx-concat-pem-lines": "syntax: concat",
-    "sx-csharp-auto-property": "syntax: csharp",
-    "sx-hcl-variable-default": "syntax: hcl",
-    "sx-json-unicode-escape": "syntax: json-escape",
     "sx-shell-positional": "syntax: shell-args",
 }
 # Negative layouts today's engine reports something in.

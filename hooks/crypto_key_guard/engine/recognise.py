@@ -83,8 +83,21 @@ def merge_regions(plan, size: int) -> list[tuple[int, int]]:
     return merged
 
 
+_UNICODE_ESCAPE = None
+
+
 def _json_unescape(value: str) -> str:
-    return value.replace("\\/", "/") if "\\/" in value else value
+    """`\\/` and `\\u0021` as serializers write them (PHP json_encode, .NET's escaping of punctuation)."""
+    if "\\/" in value:
+        value = value.replace("\\/", "/")
+    if "\\u" in value:
+        global _UNICODE_ESCAPE
+        if _UNICODE_ESCAPE is None:
+            import re
+
+            _UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+        value = _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
+    return value
 
 
 def ends_with_credential(rule: Rule, toks: tuple, alt: str, venues: frozenset = frozenset()) -> bool:
@@ -281,6 +294,14 @@ class Recogniser:
     def decoded(self, entry: Entry, value: str, rules: list, found: list) -> None:
         """A base64/hex/percent-encoded value: recognised again decoded (same names), and re-scanned as a
         document when it holds lines or assignments; positions map back to the encoded value."""
+        if "\\n" in value:  # lines joined by escaped newlines: '-----BEGIN ...\\n' + '...\\n', or MIME base64
+            unescaped = value.replace("\\r", "").replace("\\n", "\n")
+            if "-----BEGIN" in unescaped:
+                # pieces joined from several literals: the PEM block only exists in the joined value
+                if self.data[entry.start:entry.end] != value.encode("utf-8", "surrogatepass"):
+                    self.rescan(entry, unescaped, found)
+                return
+            value = unescaped.replace("\n", "")
         hit = decode_value(value)
         if hit is None:
             return
@@ -289,8 +310,12 @@ class Recogniser:
                       entry.alt, how)
         self.recognise(inner, rules, found, decoded=True)
         if "\n" in text or "=" in text or ":" in text:
-            for m in self.scanner.iter_matches(text.encode("utf-8", "surrogatepass"), self.path, self.depth + 1):
-                found.append(m._replace(start=entry.start, end=entry.end))
+            self.rescan(entry, text, found)
+
+    def rescan(self, entry: Entry, text: str, found: list) -> None:
+        """text (decoded or joined from entry's value) scanned as a document; findings point at the entry."""
+        for m in self.scanner.iter_matches(text.encode("utf-8", "surrogatepass"), self.path, self.depth + 1):
+            found.append(m._replace(start=entry.start, end=entry.end))
 
     def enclosing(self, entry: Entry) -> frozenset:
         runs = self._paths.get(entry.start)

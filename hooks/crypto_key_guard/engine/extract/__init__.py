@@ -64,7 +64,7 @@ class Entry:
 _NAME_ANY = rb"[A-Za-z_][A-Za-z0-9_.\-]*"
 _ASSIGN = (
     rb"(?m)(?:^|[^A-Za-z0-9_$@.\-])(?P<name>[$@]?NAME)(?:\\?[\"'`])?\]?[ \t]*"
-    rb"(?P<op>:=|\?=|\+=|::=|=>|==|=|:[ \t]*[&*]?[A-Za-z_][A-Za-z0-9_.:<>\[\], |&*]{0,60}?[ \t]+=|:)[ \t]*")
+    rb"(?P<op>:=|\?=|\+=|::=|=>|==|=|\{[ \t]*get;[^{}\r\n]{0,40}\}[ \t]*=|:[ \t]*[&*]?[A-Za-z_][A-Za-z0-9_.:<>\[\], |&*]{0,60}?[ \t]+=|:)[ \t]*")
 _ENV = rb"(?m)^[ \t]*(?:ENV|ARG|setx|SETX)[ \t]+(?P<name>NAME)[ \t]+"
 _CLI = rb"(?:^|[\s\"'(\[,])(?P<name>--?NAME)(?P<op>=|[ \t]+)"
 # a call with a literal first (or second) argument, named by its callee: Client("k", "s"), sign_transaction(tx, "0x")
@@ -80,12 +80,17 @@ _CALL_NAMED = (rb"(?P<callee>)[ \t]*\((?P<open>)[ \t\r\n]*[bBrRuU]?\\?[\"'`]-{0,
 # a Kubernetes/ECS env entry: `- name: X` + `value: v`, {"name": "X", "value": "v"}
 _PAIR = (rb"(?:^|[\s{,<])[\"']?(?:name|key|Name|Key)[\"']?[ \t]*[:=][ \t]*[\"']?(?P<name>NAME)[\"']?[ \t]*"
          rb"(?P<sep>,|\r?\n|[ \t])[ \t]*(?:-[ \t]+)?[\"']?(?:value|Value)[\"']?[ \t]*[:=][ \t]*")
+# a Terraform/HCL input variable: its `default = v` is the value of the variable's name
+_HCL_VARIABLE = rb"(?m)^[ \t]*variable[ \t]+\"(?P<name>NAME)\"[ \t]*\{"
+_HCL_DEFAULT = rb"(?m)^[ \t]*default[ \t]*=[ \t]*"
+MAX_HCL_BLOCK = 4096
 _INSERT = rb"(?i:insert[ \t]+into)[ \t]+[^ \t(]+[ \t]*\((?P<cols>[^()]+)\)[ \t\r\n]*(?i:values)[ \t\r\n]*\("
 _XML = (rb"<(?P<name>NAME)(?:[ \t][^<>\n]{0,200})?>(?P<value>[^<>\r\n]+)"
         rb"</(?P<close>[A-Za-z_][A-Za-z0-9_.:\-]*)>")
 _USERINFO = rb"[A-Za-z][A-Za-z0-9+.\-]{1,15}://(?P<user>[^:/@\s\"'`]*):(?P<pw>[^@/\s\"'`]+)@(?P<host>[A-Za-z0-9.\-]+)"
 _DEFAULT = rb"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*):?[-=](?P<value>[^}\s\"'`]+)\}"
-_PARSE = rb"[\"'](?P<value>[^\"'\r\n]{8,}?)[\"']\.parse::<(?P<callee>[A-Za-z_][A-Za-z0-9_:]*)>"
+_PARSE = (rb"[\"'](?P<value>[^\"'\r\n]{8,}?)[\"'][ \t]*(?:\r?\n[ \t]*)?\.parse::<"
+          rb"(?P<callee>[A-Za-z_][A-Za-z0-9_:]*)>")
 _TABLE = (rb"(?m)^[ \t]*\|?[ \t]*[A-Za-z_][A-Za-z0-9_ .\-]*(?:[ \t]*[,\t;|][ \t]*[A-Za-z_][A-Za-z0-9_ .\-]*)+"
           rb"[ \t]*\|?[ \t]*\r?$")
 
@@ -184,6 +189,7 @@ _WS = b" \t"
 _BARE_STOP = frozenset(b" \t\r\n\"'`;,&)}]<>|\\")
 _IDENT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$.")
 _FALLBACK_OPS = (b"||", b"??", b"or ", b"?:")
+_FALLBACK_METHODS = frozenset((b"unwrap_or", b"unwrap_or_else", b"orElse", b"orElseGet"))
 # after a bare value, another NAME=value on the line (`A=1 B=2 cmd`, `--options X=1 Y=2`) is no more code
 _NEXT_ASSIGNMENT = __import__("re").compile(rb"[A-Za-z_][A-Za-z0-9_.]*=[^=]")
 # what may follow a bare value on its line: the end of the line, a comment, the end of a JSON string holding the
@@ -383,15 +389,52 @@ def _call_args(data: bytes, open_paren: int):
 
 
 def _fallback(data: bytes, p: int, limit: int):
-    """A literal after `||`, `??`, ` or `, `?:` at p: (start, end, text, quote) or None."""
+    """A literal after `||`, `??`, ` or `, `?:` at p (a TypeScript non-null `!` before them skipped), or given to
+    `.unwrap_or("v")` / `.unwrap_or_else(|_| "v".into())` (Rust) / `.orElse("v")` (Java): (start, end, text,
+    quote) or None."""
     q = _skip(data, p, limit, True)
+    if data[q:q + 1] == b"!" and data[q + 1:q + 2] != b"=":  # process.env.X! || "v"
+        q = _skip(data, q + 1, limit, True)
     for op in _FALLBACK_OPS:
         if data.startswith(op, q):
             r = _skip(data, q + len(op), limit, True)
             s = read_strings(data, r, limit)
             if s is not None:
                 return s[0], s[1], s[2], s[4]
+    if data.startswith(b".unwrap_or", q) or data.startswith(b".orElse", q):
+        r = data.find(b"(", q, q + 24)
+        if data[q + 1:r] not in _FALLBACK_METHODS:
+            return None
+        r = _skip(data, r + 1, limit, True)
+        if data[r:r + 1] == b"|":  # a closure: |_| "v".to_string()
+            close = data.find(b"|", r + 1, r + 40)
+            r = _skip(data, close + 1, limit, True) if close > 0 else limit
+        elif data.startswith(b"()", r):  # () -> "v" (Java Supplier)
+            arrow = data.find(b"->", r, r + 8)
+            r = _skip(data, arrow + 2, limit, True) if arrow > 0 else limit
+        s = read_strings(data, r, limit) if r < limit else None
+        if s is not None:
+            return s[0], s[1], s[2], s[4]
     return None
+
+
+def _template_default(data: bytes, pos: int):
+    """A Go/Helm/Jinja template action at pos with a literal default: `{{ .Values.x | default "v" }}`,
+    `{{ default "v" .Values.x }}`, `{{ x | default('v') }}`: [(start, end, text, quote, layout, the value read)]."""
+    close = data.find(b"}}", pos + 2, min(len(data), pos + 600))
+    if close < 0:
+        return []
+    action = data[pos + 2:close]
+    at = action.find(b"default")
+    if at < 0 or action[at + 7:at + 8] not in (b" ", b"\t", b"("):
+        return []
+    p = _skip(data, pos + 2 + at + 8, close)
+    s = read_strings(data, p, close) if p < close else None
+    if s is None or s[3] > close:
+        return []
+    reference = (action[:at] + action[at + 7 + (s[3] - (pos + 2 + at + 7)):]).strip(b" \t-|()")
+    reference = reference.split(b"|")[0].strip().lstrip(b".$")
+    return [(s[0], s[1], s[2], s[4], "quoted", _text(reference) if _name_like(_text(reference)) else "")]
 
 
 def _yaml_block(data: bytes, pos: int, key_indent: int):
@@ -569,6 +612,22 @@ def _list_constructor(data: bytes, expr: bytes, q: int, r: int) -> int:
     return -1
 
 
+_ENV_READ_INSIDE = None
+
+
+def _env_read_inside(data: bytes, lo: int, hi: int) -> str:
+    """The variable an env read nested in a call's arguments reads: Optional.ofNullable(System.getenv("X"))."""
+    global _ENV_READ_INSIDE
+    if data.find(b"env", lo, hi) < 0 and data.find(b"ENV", lo, hi) < 0:
+        return ""
+    if _ENV_READ_INSIDE is None:
+        import re
+
+        _ENV_READ_INSIDE = re.compile(rb"(?i:env)[A-Za-z_.]*[ \t]*[(\[][ \t]*[\"']([A-Za-z_][A-Za-z0-9_]{0,80})[\"']")
+    m = _ENV_READ_INSIDE.search(data, lo, hi)
+    return _text(m.group(1)) if m else ""
+
+
 def read_value(data: bytes, pos: int, op: str, key_line: int = -1):
     """The literal value(s) given at pos: [(start, end, text, quote, layout, alt name)]."""
     n = len(data)
@@ -583,6 +642,8 @@ def read_value(data: bytes, pos: int, op: str, key_line: int = -1):
         if s is None:
             return []
         start, end, text, after, quote = s
+        if text.startswith("{{"):  # '{{ .Values.x | default "v" }}'
+            return _template_default(data, start)
         f = _fallback(data, after, min(n, after + 400)) if text == "" else None
         if f is not None:
             return [(f[0], f[1], f[2], f[3], quoted_layout, "")]
@@ -601,6 +662,8 @@ def read_value(data: bytes, pos: int, op: str, key_line: int = -1):
         brace = _typed_literal(data, pos)
         return [(a, b, t, q, "list", "") for a, b, t, q in _list_items(data, pos if brace < 0 else brace)]
     if c == 123:  # '{' : an array initializer or a set is a list; nested entries are found by the search itself
+        if data.startswith(b"{{", pos):  # a template's `{{ .Values.x | default "v" }}` gives its fallback
+            return _template_default(data, pos)
         return [(a, b, t, q, "list", "") for a, b, t, q in _list_items(data, pos)]
     if op == ":" and c in b"|>":
         blk = _yaml_block(data, pos, _line_indent(data, key_line if key_line >= 0 else pos)[1])
@@ -667,6 +730,7 @@ def read_value(data: bytes, pos: int, op: str, key_line: int = -1):
                 positional = [first]
             else:
                 positional = []
+                env_name = _env_read_inside(data, r, after)
             for item in positional[:1]:
                 out.append((item[1], item[2], item[3], item[4], "call", env_name))
             d = keywords.get("default")
@@ -739,14 +803,21 @@ def _assignments(data: bytes, lo: int, hi: int, out: list, names: bytes, words=N
             label = _label_before(data, m.start(1))
             if label:  # `Private Key: 0x..`, `API Secret: ..`: a label of words at a line's start
                 name = label + " " + name
-        if words is not None and words.isdisjoint(words_of(name)[1]):
-            continue  # the hint is part of another word (omitKeys, keyboard): no name the rules read
         at = m.end()
+        by_alt = False
+        if words is not None and words.isdisjoint(words_of(name)[1]):
+            # the hint is part of another word (omitKeys, keyboard): no name the rules read, unless an env read
+            # with a fallback names the value (`let key = env::var("PRIVATE_KEY").unwrap_or("v")`)
+            if data.find(b"env", at, at + 48) < 0 and data.find(b"ENV", at, at + 48) < 0:
+                continue
+            by_alt = True
         if op == b":" and data[at - 1] == 58 and at < len(data) and data[at] not in b"\"'`\\[{|>\r\n":
             continue  # `name:value` with no space is no YAML mapping (host:port, rule-id:fingerprint, a?b:c)
         op_s = op.decode() if len(op) <= 3 else "="
         in_query = op == b"=" and m.start(1) > 0 and data[m.start(1) - 1] in b"?&"  # ?apikey=v&secret=v
         for a, b, text, quote, layout, alt in read_value(data, at, op_s, m.start(1)):
+            if by_alt and (not alt or words.isdisjoint(words_of(alt)[1])):
+                continue
             out.append(Entry(name, text, a, b, quote, "url" if in_query else layout, alt=alt))
 
 
@@ -879,6 +950,15 @@ def _pairs(data: bytes, lo: int, hi: int, out: list, names: bytes) -> None:
             out.append(Entry(_text(m.group(1)), text, a, b, quote, "yaml" if yaml_form else layout, alt="value"))
 
 
+def _hcl_variables(data: bytes, lo: int, hi: int, out: list, names: bytes) -> None:
+    for m in _matches(_re(_HCL_VARIABLE, names), data, lo, hi):
+        end = data.find(b"\n}", m.end(), min(len(data), m.end() + MAX_HCL_BLOCK))
+        d = _re(_HCL_DEFAULT).search(data, m.end(), end if end >= 0 else min(len(data), m.end() + MAX_HCL_BLOCK))
+        if d is not None:
+            for a, b, text, quote, layout, alt in read_value(data, d.end(), "=", d.start()):  # wins over `default`
+                out.append(Entry(_text(m.group(1)), text, a, b, quote, layout, alt=alt or "value"))
+
+
 def _xml(data: bytes, lo: int, hi: int, out: list, names: bytes) -> None:
     for m in _matches(_re(_XML, names), data, lo, hi):
         if m.group(1) != m.group(3):
@@ -981,6 +1061,8 @@ def extract(data: bytes, regions, has_credential_word=lambda name: False, name_h
                 _pairs(data, lo, hi, found, names)
             if find(b"</", lo, hi) >= 0:
                 _xml(data, lo, hi, found, names)
+            if find(b"variable", lo, hi) >= 0:
+                _hcl_variables(data, lo, hi, found, names)
         _calls(data, lo, hi, found, names, callees)
         if find(b"://", lo, hi) >= 0:
             _userinfo(data, lo, hi, found)
