@@ -13,6 +13,7 @@ from crypto_key_guard.engine.examples import expand
 from crypto_key_guard.engine.extract import enclosing_names, extract
 from crypto_key_guard.engine.extract.decode import decode_value, whole_document
 from crypto_key_guard.engine.extract.names import suffix_runs, tokens, words_of
+from crypto_key_guard.engine.extract.notebook import notebook_outputs
 
 
 def entries(text: str) -> list[tuple[str, str, str]]:
@@ -375,3 +376,134 @@ def test_public_key_base64_with_escaped_newlines_is_not_found() -> None:
     b64 = base64.b64encode(pem.encode()).decode()
     mime = "\\n".join(b64[i:i + 60] for i in range(0, len(b64), 60))
     assert not _rules_found('{"public_key_b64": "' + mime + '", "secret": "' + mime + '"}', "app.json")
+
+
+def _notebook(*cells: tuple[str, list[dict]]) -> str:
+    """A notebook of code cells (source, outputs), written as Jupyter writes it (outputs before source)."""
+    import json
+
+    return json.dumps({"cells": [{"cell_type": "code", "execution_count": n, "metadata": {}, "outputs": outputs,
+                                  "source": source.splitlines(keepends=True)}
+                                 for n, (source, outputs) in enumerate(cells, 1)],
+                       "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
+
+
+def _result(text: str) -> dict:
+    return {"data": {"text/plain": [text]}, "execution_count": 1, "metadata": {}, "output_type": "execute_result"}
+
+
+def _stream(*lines: str) -> dict:
+    return {"name": "stdout", "output_type": "stream", "text": [ln + "\n" for ln in lines]}
+
+
+@pytest.mark.parametrize("case", ["ccxt-attribute", "environ", "account-key", "print-getenv", "print-environ",
+                                  "earlier-cell", "display-double-quotes"])
+def test_notebook_outputs_are_named_by_their_input(case: str) -> None:
+    _, v = _fake("", case)
+    secret, key, eth = v["ALNUM"], v["ALNUM"][::-1], v["KEY"]
+    text, rule = {
+        "ccxt-attribute": (_notebook(("import ccxt, os\nexchange = ccxt.binance({'apiKey': os.environ['K']})\n"
+                                      "exchange.secret", [_result(f"'{secret}'")])), "binance-api-credential"),
+        "environ": (_notebook(("import os\nos.environ['BINANCE_API_SECRET']", [_result(f"'{secret}'")])),
+                    "binance-api-credential"),
+        "account-key": (_notebook(("acct = Account.create()\nacct.key.hex()", [_result(f"'{eth}'")])),
+                        "ethereum-private-key"),
+        "print-getenv": (_notebook(('api_key = os.getenv("BINANCE_API_KEY")\nsecret = os.getenv("BINANCE_SECRET")\n'
+                                    "print(api_key)\nprint(secret)", [_stream(key, secret)])),
+                         "binance-api-credential"),
+        "print-environ": (_notebook(("print(os.environ['BINANCE_API_SECRET'])", [_stream(secret)])),
+                          "binance-api-credential"),
+        "earlier-cell": (_notebook(("exchange = ccxt.binance(config)", []), ("exchange.secret;",
+                                                                              [_result(f"'{secret}'")])),
+                         "binance-api-credential"),
+        "display-double-quotes": (_notebook(("os.environ['BINANCE_API_SECRET']", [_result(f'"{secret}"')])),
+                                  "binance-api-credential"),
+    }[case]
+    assert rule in _rules_found(text, "research.ipynb"), text
+    data = text.encode()
+    (entry,) = [e for e in notebook_outputs(data) if e.value in (secret, eth)]
+    assert data[entry.start:entry.end].decode() == entry.value
+
+
+@pytest.mark.parametrize("case", ["placeholder", "empty", "not-a-credential-name", "tx-hash", "loop-prints",
+                                  "statement", "table", "not-a-notebook-path"])
+def test_notebook_outputs_without_a_secret_or_a_credential_input_are_not_found(case: str) -> None:
+    _, v = _fake("", case)
+    secret, hexkey = v["ALNUM"], v["HEXKEY"]
+    text = {
+        "placeholder": _notebook(("os.environ['BINANCE_API_SECRET']", [_result("'your-binance-api-secret'")])),
+        "empty": _notebook(("exchange = ccxt.binance()\nexchange.secret", [_result("''")])),
+        "not-a-credential-name": _notebook(("exchange = ccxt.binance()\nexchange.id", [_result(f"'{secret}'")])),
+        "tx-hash": _notebook(("tx_hash = w3.eth.send_raw_transaction(signed.rawTransaction)\ntx_hash.hex()",
+                              [_result(f"'0x{hexkey}'")])),
+        "loop-prints": _notebook(("for order in orders:\n    print(order['id'])\nprint(secret)",
+                                  [_stream(secret, secret[::-1], secret[1:])])),
+        "statement": _notebook(("secret = load()\nx = 1", [_result(f"'{secret}'")])),
+        "table": _notebook(("exchange.secret", [_result(f"   id  secret\n0  1  {secret}")])),
+        "not-a-notebook-path": _notebook(("os.environ['BINANCE_API_SECRET']", [_result(f"'{secret}'")])),
+    }[case]
+    path = "notes.json" if case == "not-a-notebook-path" else "research.ipynb"
+    assert not _rules_found(text, path), text
+
+
+@pytest.mark.parametrize("template,path", [
+    ('fn main() {\n    let key_hex = "{HEXKEY}";\n    let key_bytes = hex::decode(key_hex).unwrap();\n'
+     '    let signer = PrivateKeySigner::from_bytes(&B256::from_slice(&key_bytes)).unwrap();\n}', "main.rs"),
+    ("const k = '{KEY}';\nconst wallet = new ethers.Wallet(k, provider);", "deploy.js"),
+    ('owner = "{KEY}"\nacct = Account.from_key(owner)', "tests/conftest.py"),
+    ('let raw: &str = "{HEXKEY}";\nlet wallet = LocalWallet::from_str(raw)?;', "keys.rs"),
+    ('k := "{HEXKEY}"\npriv, err := crypto.HexToECDSA(k)', "main.go"),
+])
+def test_literals_reaching_a_signer_through_variables_are_found(template: str, path: str) -> None:
+    text, _ = _fake(template, template)
+    assert "ethereum-private-key" in _rules_found(text, path), text
+
+
+@pytest.mark.parametrize("template,path", [
+    ('let key_hex = std::env::var("PK")?;\nlet signer = PrivateKeySigner::from_bytes(&hex::decode(key_hex)?)?;',
+     "main.rs"),
+    ("const k = '{OVER}';\nconst wallet = new ethers.Wallet(k, provider);", "deploy.js"),  # not a secp256k1 key
+    ('tx_hash = "{KEY}"\nreceipt = w3.eth.wait_for_transaction_receipt(tx_hash)', "send.py"),
+    ('digest = "{KEY}"\nacct = Account.from_key(other)', "send.py"),  # the literal does not reach the call
+    ("k = '{KEY}'\n" + "x = 1\n" * 800 + "acct = Account.from_key(k)", "far.py"),  # beyond REF_BACK
+])
+def test_variables_not_holding_a_key_for_a_signer_are_not_found(template: str, path: str) -> None:
+    text, _ = _fake(template, template)
+    assert not _rules_found(text, path), text
+
+
+@pytest.mark.parametrize("line,names", [
+    ("python worker.py tree.json binance {A} {B}", ["binance_api_key", "binance_api_secret"]),
+    ("$ python3 -m bot kucoin {A} {B} Falcon-river12", ["kucoin_api_key", "kucoin_api_secret", "kucoin_passphrase"]),
+    ("./start.sh okx {A} {B}", ["okx_api_key", "okx_api_secret"]),
+    ("node index.js --dry-run binance {A}", ["binance_api_key"]),
+])
+def test_command_line_positional_arguments_after_an_exchange_are_named(line: str, names: list[str]) -> None:
+    rng = random.Random(line)
+    text = line.replace("{A}", expand("{alnum:64}", rng)).replace("{B}", expand("{alnum:64}", rng))
+    data = text.encode()
+    found = extract(data, [(0, len(data))], subjects=frozenset({"binance", "kucoin", "okx"}))
+    assert [e.name for e in found if e.layout == "cli" and e.name.startswith(("binance_", "kucoin_", "okx_"))] == names
+
+
+@pytest.mark.parametrize("text", [
+    "python bot.py binance $BINANCE_API_KEY $BINANCE_API_SECRET",
+    "python bot.py binance ${KEY} ${SECRET}",
+    "python bot.py binance <api_key> <api_secret>",
+    "python bot.py binance --key=abc",
+    "python bot.py binance BTC/USDT 1h",
+    "python bot.py download-data binance",
+    "Use binance with your key and secret",  # prose, not a command line
+    "pip install binance-connector-python-sdk",
+])
+def test_command_lines_without_positional_credentials_give_no_cli_entries(text: str) -> None:
+    data = text.encode()
+    found = extract(data, [(0, len(data))], subjects=frozenset({"binance"}))
+    assert not [e for e in found if e.layout == "cli" and e.name.startswith("binance_")]
+
+
+def test_positional_credentials_are_recognised_and_placeholders_are_not() -> None:
+    rng = random.Random("positional")
+    key, secret = expand("{alnum:64}", rng), expand("{alnum:64}", rng)
+    assert _rules_found(f"python bot.py binance {key} {secret}\n", "run.sh") == {"binance-api-credential"}
+    assert not _rules_found("python bot.py binance YOUR_BINANCE_API_KEY_HERE YOUR_BINANCE_API_SECRET\n", "run.sh")

@@ -25,12 +25,7 @@ from crypto_key_guard.engine.scanner import Scanner
 # Positive layouts with at least one planted value today's engine does not report: id -> what it would need.
 MISSED: dict[str, str] = {
     "cw-bittrex-token": "other credential word",
-    "nb-output-account-key": "value in a notebook output or call",
-    "nb-output-environ": "value in a notebook output or call",
-    "nb-output-exchange-secret": "value in a notebook output or call",
-    "nb-print-stream": "value in a notebook output or call",
     "pl-compose-env-map": "ordinary layout",
-    "sg-rust-from-bytes": "key passed to a signer",
     "sfx-venue-as-suffix": "affix around the credential word",
     "sx-shell-positional": "syntax: shell-args",
 }

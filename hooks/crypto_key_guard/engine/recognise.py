@@ -15,6 +15,7 @@ from typing import Any
 from crypto_key_guard.engine.extract import Entry, enclosing_names, extract, unique_entries
 from crypto_key_guard.engine.extract.decode import decode_value
 from crypto_key_guard.engine.extract.names import suffix_runs, words_of, written_runs
+from crypto_key_guard.engine.extract.references import references
 from crypto_key_guard.engine.rules import Rule
 from crypto_key_guard.util.records import record
 
@@ -175,6 +176,17 @@ def _anchor_both():
         return None
 
 
+def _signer_hints(scanner) -> frozenset:
+    """The callee hints of the wallet rules (signers: a key reaches them through variables; an exchange client's
+    variables are named api_key/secret and read by name), once per rule list."""
+    cached = scanner.__dict__.get("_signer_hints")
+    if cached is None or cached[0] is not scanner.ruleset.rules:
+        rules = scanner.ruleset.rules
+        cached = scanner.__dict__["_signer_hints"] = (
+            rules, frozenset().union(*(r.callee_hints for r in rules if r.kind == "wallet" and r.value is not None)))
+    return cached[1]
+
+
 class Recogniser:
     """Applies the `names:` rules of one plan to the entries of one buffer."""
 
@@ -199,8 +211,17 @@ class Recogniser:
             # rules this file activates then choose the names read
             hints, callees = self.scanner._names_hints()
             words = credential_words.union(*(w for r, _ in named for _, w in r.pair))
-            entries = extract(data, merge_regions(named, len(data)), has_credential_word, hints, callees,
-                              words, self.path)
+            regions = merge_regions(named, len(data))
+            entries = extract(data, regions, has_credential_word, hints, callees, words, self.path,
+                              self.scanner.ruleset.venue_words)
+            signers = _signer_hints(self.scanner)
+            if signers and regions:  # literals that reach a signer through variables
+                references(data, regions, entries, signers)
+            if self.path.lower().endswith(".ipynb"):  # values a notebook's outputs show, named by their input
+                from crypto_key_guard.engine.extract.notebook import notebook_outputs
+
+                entries.extend(notebook_outputs(data))
+            entries = unique_entries(entries)
         if anyname:  # rules that read every name (an env file's NAME=0x..., an explorer's key under any name)
             entries = unique_entries(entries + extract(data, merge_regions(anyname, len(data)), has_credential_word))
         self.entries = entries

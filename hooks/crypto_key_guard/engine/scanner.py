@@ -84,7 +84,8 @@ class Scanner:
 
     def __getstate__(self) -> dict:  # worker processes (spawn) rebuild the RE2 keyword set themselves
         return {k: v for k, v in self.__dict__.items()
-                if k not in ("_keywords", "_placeholders", "_names_indexes", "_names_shapes", "_by_id", "_hints")} | \
+                if k not in ("_keywords", "_placeholders", "_names_indexes", "_names_shapes", "_by_id", "_hints",
+                             "_signer_hints")} | \
             {"_keywords": None, "_placeholders": None}
 
     def _active(self) -> KeywordIndex:

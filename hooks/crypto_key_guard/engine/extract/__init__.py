@@ -80,6 +80,13 @@ _CALL_NAMED = (rb"(?P<callee>)[ \t]*\((?P<open>)[ \t\r\n]*[bBrRuU]?\\?[\"'`]-{0,
 # a Kubernetes/ECS env entry: `- name: X` + `value: v`, {"name": "X", "value": "v"}
 _PAIR = (rb"(?:^|[\s{,<])[\"']?(?:name|key|Name|Key)[\"']?[ \t]*[:=][ \t]*[\"']?(?P<name>NAME)[\"']?[ \t]*"
          rb"(?P<sep>,|\r?\n|[ \t])[ \t]*(?:-[ \t]+)?[\"']?(?:value|Value)[\"']?[ \t]*[:=][ \t]*")
+# a command line starting a script or bot: its positional arguments after a subject word (an exchange's name)
+_COMMAND = (rb"(?m)^[ \t]*(?:[$>][ \t]+)?(?:sudo[ \t]+)?(?:exec[ \t]+)?(?:python[0-9.]*(?:[ \t]+-[A-Za-z])?|node|ts-node|bun|"
+            rb"deno[ \t]+run|ruby|php|java[ \t]+-jar|go[ \t]+run|cargo[ \t]+run[ \t]+--|\./[A-Za-z0-9_.\-/]+|bash|sh)"
+            rb"[ \t][^\r\n]{0,600}")
+# the conventional order of credentials given positionally after the exchange (`bot.py binance KEY SECRET [PASS]`)
+_POSITIONAL_ROLES = ("api_key", "api_secret", "passphrase")
+MIN_POSITIONAL = 12
 # a Terraform/HCL input variable: its `default = v` is the value of the variable's name
 _HCL_VARIABLE = rb"(?m)^[ \t]*variable[ \t]+\"(?P<name>NAME)\"[ \t]*\{"
 _HCL_DEFAULT = rb"(?m)^[ \t]*default[ \t]*=[ \t]*"
@@ -176,12 +183,21 @@ def _hinted(hints, head: bytes, tail: bytes) -> bytes:
     key = (hints, head)
     pattern = _PATTERNS.get(key)
     if pattern is None:
+        pattern = _PATTERNS[key] = rb"(?:" + head + rb"?)?(?i:" + hint_alternatives(hints) + rb")" + tail
+    return pattern
+
+
+def hint_alternatives(hints) -> bytes:
+    """The hints as one alternation, each hint's words joined by any separators (`from key`: from_key, fromKey)."""
+    key = (hints, None)
+    alternatives = _PATTERNS.get(key)
+    if alternatives is None:
         from crypto_key_guard.engine.regex import escape
 
-        alternatives = b"|".join(rb"[_.:\-]*".join(escape(t.encode("ascii", "ignore")) for t in h.split())
-                                 for h in sorted(hints, key=len, reverse=True) if h)
-        pattern = _PATTERNS[key] = rb"(?:" + head + rb"?)?(?i:" + alternatives + rb")" + tail
-    return pattern
+        alternatives = _PATTERNS[key] = b"|".join(
+            rb"[_.:\-]*".join(escape(t.encode("ascii", "ignore")) for t in h.split())
+            for h in sorted(hints, key=len, reverse=True) if h)
+    return alternatives
 
 
 _QUOTES = b"\"'`"
@@ -950,6 +966,33 @@ def _pairs(data: bytes, lo: int, hi: int, out: list, names: bytes) -> None:
             out.append(Entry(_text(m.group(1)), text, a, b, quote, "yaml" if yaml_form else layout, alt="value"))
 
 
+def _positional_arguments(data: bytes, lo: int, hi: int, out: list, subjects: frozenset) -> None:
+    """`python worker.py tree.json bittrex KEY SECRET`: the bare arguments following a subject word (an argument
+    that is one of `subjects`, the venues) are named `<subject>_api_key`, `<subject>_api_secret`,
+    `<subject>_passphrase` in turn; a flag, an assignment, a reference or a short word ends the run."""
+    for m in _matches(_re(_COMMAND), data, lo, hi):
+        line = data[m.start():m.end()]
+        subject = ""
+        role = 0
+        for token in _ARG.finditer(line):
+            word = token.group(0)
+            if subject and role < len(_POSITIONAL_ROLES):
+                if len(word) >= (6 if role == 2 else MIN_POSITIONAL) and word[:1] not in b"-$%<{[" and \
+                        b"=" not in word[:-2] and b"://" not in word:
+                    a = m.start() + token.start()
+                    out.append(Entry(f"{subject}_{_POSITIONAL_ROLES[role]}", _text(word), a, a + len(word), "",
+                                     "cli"))
+                    role += 1
+                    continue
+                subject = ""
+            squashed = word.lower().strip(b"\"'").replace(b"-", b"").replace(b"_", b"").replace(b".", b"")
+            if squashed.isalnum() and squashed.decode("ascii", "replace") in subjects:
+                subject, role = _text(word.strip(b"\"'")), 0
+
+
+_ARG = __import__("re").compile(rb"[^\s\"'`;|&]+")
+
+
 def _hcl_variables(data: bytes, lo: int, hi: int, out: list, names: bytes) -> None:
     for m in _matches(_re(_HCL_VARIABLE, names), data, lo, hi):
         end = data.find(b"\n}", m.end(), min(len(data), m.end() + MAX_HCL_BLOCK))
@@ -1034,13 +1077,14 @@ _TABLE_FILES = (".csv", ".tsv", ".txt", ".md", ".markdown", ".rst", ".org", ".ad
 
 
 def extract(data: bytes, regions, has_credential_word=lambda name: False, name_hints=None,
-            callee_hints=None, name_words=None, path: str = "") -> list:
+            callee_hints=None, name_words=None, path: str = "", subjects: frozenset = frozenset()) -> list:
     """Every entry in the regions ((start, end) pairs, sorted, not overlapping) of data, sorted by position.
 
     name_hints: lower-case substrings one of which every name worth reading holds (None: every name);
     callee_hints: the same for the callees whose positional arguments are read (None: every callee);
     name_words: squashed words one of which an assigned name must hold (None: any name);
-    path: tables (CSV/TSV/Markdown) are read in files that hold tables (in any file when path is "").
+    path: tables (CSV/TSV/Markdown) are read in files that hold tables (in any file when path is "");
+    subjects: squashed words (venues) after which a command line's positional arguments are credentials.
     `has_credential_word(column)` tells a table's header from any comma-separated line. Each family's search
     runs only on regions holding its marker (a cheap find), so code full of ordinary lines pays little."""
     names = _NAME_ANY if name_hints is None else _named(name_hints)
@@ -1063,6 +1107,9 @@ def extract(data: bytes, regions, has_credential_word=lambda name: False, name_h
                 _xml(data, lo, hi, found, names)
             if find(b"variable", lo, hi) >= 0:
                 _hcl_variables(data, lo, hi, found, names)
+            if subjects and (find(b"python", lo, hi) >= 0 or find(b"node ", lo, hi) >= 0 or
+                             find(b"./", lo, hi) >= 0 or find(b" run", lo, hi) >= 0):
+                _positional_arguments(data, lo, hi, found, subjects)
         _calls(data, lo, hi, found, names, callees)
         if find(b"://", lo, hi) >= 0:
             _userinfo(data, lo, hi, found)
