@@ -47,7 +47,8 @@ class Entry:
         self.start = start
         self.end = end
         self.quote = quote        # the quote written around the value ("" bare, '"""', "block", ...)
-        self.layout = layout      # quoted | env | ini | yaml | cli | xml | csv | url | list | call
+        self.layout = layout      # quoted | env | ini | yaml | cli | xml | csv | url | list | call | output |
+        #                           positional
         self.callee = callee      # for a positional argument: the function or constructor called
         self.decoded = decoded    # "" or how the value was decoded (base64, hex, percent)
 
@@ -980,8 +981,9 @@ def _positional_arguments(data: bytes, lo: int, hi: int, out: list, subjects: fr
                 if len(word) >= (6 if role == 2 else MIN_POSITIONAL) and word[:1] not in b"-$%<{[" and \
                         b"=" not in word[:-2] and b"://" not in word:
                     a = m.start() + token.start()
+                    # its own layout: the generic rules, which take any name, do not read a name given by position
                     out.append(Entry(f"{subject}_{_POSITIONAL_ROLES[role]}", _text(word), a, a + len(word), "",
-                                     "cli"))
+                                     "positional"))
                     role += 1
                     continue
                 subject = ""
