@@ -510,3 +510,10 @@ def test_positional_credentials_are_recognised_and_placeholders_are_not() -> Non
     # a date range or a strategy name after the exchange is no credential for the generic rules either
     assert not _rules_found("# set api_key in config.json, then\npython backtest.py binance "
                             "2024-01-01T00:00:00Z_2024-03-01 SampleStrategyV2x\n", "README.md")
+
+
+def test_a_callee_is_compared_as_written_and_in_the_singular() -> None:
+    """Names are read in the singular (PRIVATE_KEYS holds keys); a callee word in the plural (web3j's
+    `Credentials.create`) must still match the rule's callee as written."""
+    assert {"credentialscreate", "credentialcreate"} <= suffix_runs("Credentials.create")
+    assert "credentials" in suffix_runs("Credentials.create", frozenset({"create"}))

@@ -67,13 +67,15 @@ def written_runs(name: str) -> frozenset:
 
 def suffix_runs(name: str, strip: frozenset = frozenset()) -> frozenset:
     """The squashed runs that end a name (after dropping trailing tokens in `strip`): a callee is named by its
-    last words (`ethers.Wallet`, `Account.from_key`), not by any word inside it (`getWalletBalance`)."""
-    toks = list(words_of(name)[0])
-    while toks and toks[-1] in strip:
-        toks.pop()
-    runs = set()
-    joined = ""
-    for t in reversed(toks[-MAX_RUN:]):
-        joined = t + joined
-        runs.add(joined)
+    last words (`ethers.Wallet`, `Account.from_key`), not by any word inside it (`getWalletBalance`). A callee
+    is compared as written (`Credentials.create`) and in the singular."""
+    runs: set = set()
+    for toks in {words_of(name)[0], tokens(name)}:
+        toks = list(toks)
+        while toks and toks[-1] in strip:
+            toks.pop()
+        joined = ""
+        for t in reversed(toks[-MAX_RUN:]):
+            joined = t + joined
+            runs.add(joined)
     return frozenset(runs)
