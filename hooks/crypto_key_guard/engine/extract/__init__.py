@@ -84,10 +84,11 @@ _PAIR = (rb"(?:^|[\s{,<])[\"']?(?:name|key|Name|Key)[\"']?[ \t]*[:=][ \t]*[\"']?
 # a command line starting a script or bot: its positional arguments after a subject word (an exchange's name)
 _COMMAND = (rb"(?m)^[ \t]*(?:[$>][ \t]+)?(?:sudo[ \t]+)?(?:exec[ \t]+)?(?:python[0-9.]*(?:[ \t]+-[A-Za-z])?|node|ts-node|bun|"
             rb"deno[ \t]+run|ruby|php|java[ \t]+-jar|go[ \t]+run|cargo[ \t]+run[ \t]+--|\./[A-Za-z0-9_.\-/]+|bash|sh)"
-            rb"[ \t][^\r\n]{0,600}")
+            rb"[ \t][^\r\n]*")
 # the conventional order of credentials given positionally after the exchange (`bot.py binance KEY SECRET [PASS]`)
 _POSITIONAL_ROLES = ("api_key", "api_secret", "passphrase")
 MIN_POSITIONAL = 12
+MAX_COMMAND = 600   # bytes of a command line read
 # a Terraform/HCL input variable: its `default = v` is the value of the variable's name
 _HCL_VARIABLE = rb"(?m)^[ \t]*variable[ \t]+\"(?P<name>NAME)\"[ \t]*\{"
 _HCL_DEFAULT = rb"(?m)^[ \t]*default[ \t]*=[ \t]*"
@@ -972,7 +973,7 @@ def _positional_arguments(data: bytes, lo: int, hi: int, out: list, subjects: fr
     that is one of `subjects`, the venues) are named `<subject>_api_key`, `<subject>_api_secret`,
     `<subject>_passphrase` in turn; a flag, an assignment, a reference or a short word ends the run."""
     for m in _matches(_re(_COMMAND), data, lo, hi):
-        line = data[m.start():m.end()]
+        line = data[m.start():min(m.end(), m.start() + MAX_COMMAND)]
         subject = ""
         role = 0
         for token in _ARG.finditer(line):
