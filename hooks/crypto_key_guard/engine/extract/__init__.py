@@ -522,18 +522,24 @@ def _yaml_list(data: bytes, pos: int, key_indent: int):
 
 
 _CLOSE = {91: 93, 123: 125, 40: 41}
+# a mapping key that is an account, not a name: an address (0x + 40 hex, base58, bech32)
+_ACCOUNT = __import__("re").compile(r"(?:0[xX])?[0-9A-Za-z]{26,64}")
 
 
 def _list_items(data: bytes, pos: int):
     """Literal items of a list literal whose '[' (or '{' / '(' of an array initializer, a set, a tuple) is at pos:
-    [(start, end, text, quote)]. In a '{' mapping, a value whose key is a name (`apiKey: v`, `"secret": v`) is
-    left to the searches (it has a name of its own); a value keyed by data (`{"0x<address>": "0x<key>"}`) is an
-    item of the mapping, named by it."""
+    [(start, end, text, quote)]. A '{' mapping whose first key is a name (`apiKey: v`, `"secret": v`) is left to
+    the searches (each value has a name of its own), read no further; a value keyed by data
+    (`{"0x<address>": "0x<key>"}`) is an item of the mapping, named by it."""
     n = len(data)
     stop = min(n, pos + MAX_LIST)
     close = _CLOSE[data[pos]]
     mapping = close == 125
     p = pos + 1
+    if mapping:  # a set, an initializer or an address-keyed map starts with a literal; a block of code does not
+        first = _skip(data, p, stop, True)
+        if first >= stop or (data[first] not in _QUOTES and data[first:first + 2] not in (b"0x", b"0X")):
+            return []
     items = []
     depth = 0
     skip_value = False  # the next item is the value of a named key
@@ -558,7 +564,10 @@ def _list_items(data: bytes, pos: int):
             if s is not None:
                 p = s[3]
                 if mapping and data[_skip(data, p, stop, True):][:1] in (b":", b"="):
-                    skip_value = _name_like(s[2])  # a key: its value is named by it, or by the mapping
+                    # a key: its value is named by it, or, keyed by an account (an address), by the mapping
+                    skip_value = _ACCOUNT.fullmatch(s[2]) is None or not any(ch.isdigit() for ch in s[2])
+                    if skip_value and not items:
+                        return []  # a mapping keyed by names: each value has its own; the searches read them
                     continue
                 if not skip_value:
                     items.append((s[0], s[1], s[2], s[4]))
@@ -577,6 +586,8 @@ def _list_items(data: bytes, pos: int):
                 e += 1
             r = _skip(data, e, stop)
             skip_value = r < stop and data[r] in b":=" and data[r + 1:r + 2] not in (b":", b"=")
+            if skip_value and not items:
+                return []
             p = e
             continue
         if c in _QUOTES:
