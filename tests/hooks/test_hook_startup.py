@@ -128,3 +128,25 @@ def test_the_console_script_exits_with_its_code_and_every_line_written(git_repo:
         assert proc.returncode == code, (argv, proc.stderr)
         if argv[0] == "--format":
             assert len(json.loads(proc.stdout)["findings"]) == 400
+
+
+def test_a_configured_repository_reads_its_configuration_without_pyyaml_after_the_first_commit(
+        git_repo: Path, fake) -> None:
+    """PyYAML's import is ~23 ms of every commit: the configuration's parsed form is cached by content, so an
+    edit takes effect at once and a broken file is refused every time."""
+    (git_repo / "bot.py").write_text(f'BINANCE_API_SECRET = "{fake("{alnum:64}")}"\n', encoding="utf-8")
+    config = git_repo / ".crypto-key-guard.yaml"
+    config.write_text('exclude: ["bot.py"]\n', encoding="utf-8")
+    first = run_hook_in(git_repo, "bot.py")
+    assert first["code"] == 0 and "yaml" in first["new"]  # parsed once
+    again = run_hook_in(git_repo, "bot.py")
+    assert again["code"] == 0 and "yaml" not in again["new"]
+    config.write_text('exclude: ["other.py"]\n', encoding="utf-8")  # an edit is read at once
+    assert run_hook_in(git_repo, "bot.py")["code"] == 1
+    assert "yaml" not in run_hook_in(git_repo, "bot.py")["new"]
+    config.write_text('exclude: ["bot.py"]\nexclude: ["x"]\n', encoding="utf-8")  # a duplicate key
+    for _ in range(2):
+        env = dict(os.environ, CRYPTO_KEY_GUARD_CACHE_DIR=str(git_repo.parent / "cache"))
+        proc = subprocess.run([sys.executable, "-m", "crypto_key_guard.crypto_key_patterns", "bot.py"],
+                              cwd=git_repo, env=env, capture_output=True, text=True, check=False)
+        assert proc.returncode == 2 and "duplicate key 'exclude'" in proc.stderr, proc.stderr

@@ -220,4 +220,4 @@ def _load_file(path: Path, root: Path) -> Config:
                       values=validate(section, f"{path} [tool.crypto-key-guard]"))
     from crypto_key_guard.engine.rules import load_yaml
 
-    return Config(root=root, source=str(path), values=validate(load_yaml(path), str(path)))
+    return Config(root=root, source=str(path), values=validate(load_yaml(path, cached=True), str(path)))
