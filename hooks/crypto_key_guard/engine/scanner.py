@@ -452,9 +452,25 @@ class KeywordIndex:
 
             return find_keywords(self.keywords, data)
         implied = self._implied
-        for at, stop in region_spans(self._finder, data, ((0, len(data)),), 0, overlapping=True):
+        native = getattr(self._finder, "_regexp", None)
+        if native is None or _UNANCHORED is None:
+            for at, stop in region_spans(self._finder, data, ((0, len(data)),), 0, overlapping=True):
+                for i in implied[data[at: stop].lower()]:
+                    found.setdefault(i, []).append(at)
+            return found
+        # region_spans(overlapping=True) inlined: a call per keyword hit, the hottest loop of a tree scan
+        match, size, pos = native.Match, len(data), 0
+        while pos <= size:
+            at, stop = match(_UNANCHORED, data, pos, size)[0]
+            if at < 0:
+                break
             for i in implied[data[at: stop].lower()]:
-                found.setdefault(i, []).append(at)
+                hits = found.get(i)
+                if hits is None:
+                    found[i] = [at]
+                else:
+                    hits.append(at)
+            pos = at + 1
         return found
 
     def present(self, data: bytes) -> set[int]:

@@ -167,6 +167,25 @@ def _unanchored():
 _UNANCHORED = _unanchored()
 
 
+def _spans(rx, data: bytes, lo: int, hi: int):
+    """The spans (group 0, 1, ...) of the matches _matches finds, without a match object for each."""
+    native = getattr(rx, "_regexp", None)
+    if native is None or _UNANCHORED is None:
+        groups = rx.groups
+        for m in rx.finditer(data, lo, hi):
+            yield [m.span(i) for i in range(groups + 1)]
+        return
+    match = native.Match
+    pos = lo
+    while pos <= hi:
+        spans = match(_UNANCHORED, data, pos, hi)
+        start, end = spans[0]
+        if start < 0:
+            return
+        yield spans
+        pos = end if end > start else start + 1
+
+
 _PATTERNS: dict = {}
 
 
@@ -821,20 +840,31 @@ _LIST_TEXT = __import__("re").compile(rb"[A-Za-z0-9+/=_.:~\-]+(?:[ \t]*[,;][ \t]
 # -- the searches ---------------------------------------------------------------------------------------------
 def _assignments(data: bytes, lo: int, hi: int, out: list, names: bytes, words=None) -> None:
     rx = _re(_ASSIGN, names)
-    for m in _matches(rx, data, lo, hi):
-        op = m.group(2)
-        if op == b"==" or op == b":" and data[m.end():m.end() + 2] == b"//":  # a comparison, a URL's scheme
+    read = _names_read(words)
+    for spans in _spans(rx, data, lo, hi):  # the innermost loop of a scan: spans, not match objects
+        (ns, ne), (os_, oe) = spans[1], spans[2]
+        at = spans[0][1]
+        op = data[os_:oe]
+        if op == b"==" or op == b":" and data[at:at + 2] == b"//":  # a comparison, a URL's scheme
             continue
-        if data[m.start(1) - 2:m.start(1)] == b"${":  # ${X:-default}: _defaults reads it
+        if data[ns - 2:ns] == b"${":  # ${X:-default}: _defaults reads it
             continue
-        name = _text(m.group(1)).lstrip("$@")
-        if op == b":" and data[m.start(1) - 1:m.start(1)] == b" ":
-            label = _label_before(data, m.start(1))
-            if label:  # `Private Key: 0x..`, `API Secret: ..`: a label of words at a line's start
-                name = label + " " + name
-        at = m.end()
+        raw = data[ns:ne]
+        label = _label_before(data, ns) if op == b":" and data[ns - 1:ns] == b" " else ""
+        if label:  # `Private Key: 0x..`, `API Secret: ..`: a label of words at a line's start (not cached)
+            name = label + " " + _text(raw).lstrip("$@")
+            holds = words is None or not words.isdisjoint(words_of(name)[1])
+        else:
+            hit = read.get(raw)
+            if hit is None:
+                name = _text(raw).lstrip("$@")
+                hit = (name, words is None or not words.isdisjoint(words_of(name)[1]))
+                if len(read) >= _NAMES_READ_LIMIT:
+                    read.clear()
+                read[raw] = hit
+            name, holds = hit
         by_alt = False
-        if words is not None and words.isdisjoint(words_of(name)[1]):
+        if not holds:
             # the hint is part of another word (omitKeys, keyboard): no name the rules read, unless an env read
             # with a fallback names the value (`let key = env::var("PRIVATE_KEY").unwrap_or("v")`)
             if data.find(b"env", at, at + 48) < 0 and data.find(b"ENV", at, at + 48) < 0:
@@ -843,8 +873,8 @@ def _assignments(data: bytes, lo: int, hi: int, out: list, names: bytes, words=N
         if op == b":" and data[at - 1] == 58 and at < len(data) and data[at] not in b"\"'`\\[{|>\r\n":
             continue  # `name:value` with no space is no YAML mapping (host:port, rule-id:fingerprint, a?b:c)
         op_s = op.decode() if len(op) <= 3 else "="
-        in_query = op == b"=" and m.start(1) > 0 and data[m.start(1) - 1] in b"?&"  # ?apikey=v&secret=v
-        for a, b, text, quote, layout, alt in read_value(data, at, op_s, m.start(1)):
+        in_query = op == b"=" and ns > 0 and data[ns - 1] in b"?&"  # ?apikey=v&secret=v
+        for a, b, text, quote, layout, alt in read_value(data, at, op_s, ns):
             if by_alt and (not alt or words.isdisjoint(words_of(alt)[1])):
                 continue
             out.append(Entry(name, text, a, b, quote, "url" if in_query else layout, alt=alt))
@@ -881,6 +911,20 @@ def _label_before(data: bytes, at: int) -> str:
     return ""
 
 
+_NAMES_READ: dict = {}  # words -> {name as written: the name as text when it holds one of the words, else None}
+_NAMES_READ_LIMIT = 16384
+
+
+def _names_read(words) -> dict:
+    """The cache of which written names hold one of `words` (a file repeats its names; words_of is a regex)."""
+    read = _NAMES_READ.get(words)
+    if read is None:
+        if len(_NAMES_READ) >= 64:
+            _NAMES_READ.clear()
+        read = _NAMES_READ[words] = {}
+    return read
+
+
 def _env_lines(data: bytes, lo: int, hi: int, out: list, names: bytes) -> None:
     for m in _matches(_re(_ENV, names), data, lo, hi):
         for a, b, text, quote, layout, alt in read_value(data, m.end(), " ", m.start(1)):
@@ -903,24 +947,24 @@ def _cli_flags(data: bytes, lo: int, hi: int, out: list, names: bytes) -> None:
 
 
 MAX_CALLEE = 128
-_CALLEE_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$.-:")
+_CALLEE_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$.-:"
 
 
 def _callee_before(data: bytes, at: int) -> bytes:
     """The dotted identifier ending at `at` (`os.getenv` in `os.getenv(`, `LocalWallet::from_str`), at most
-    MAX_CALLEE bytes; b"" if none."""
-    start = at
-    while start > 0 and at - start < MAX_CALLEE and data[start - 1] in _CALLEE_BYTES:
-        start -= 1
-    while start < at and not (data[start:start + 1].isalpha() or data[start] in b"_$"):
-        start += 1  # an identifier starts with a letter, _ or $
-    return data[start:at]
+    MAX_CALLEE bytes; b"" if none. (rstrip/lstrip: the scan in C, a call per parenthesis of every region)"""
+    chunk = data[max(0, at - MAX_CALLEE):at]
+    run = chunk[len(chunk.rstrip(_CALLEE_BYTES)):]
+    return run.lstrip(b"0123456789.-:")  # an identifier starts with a letter, _ or $
 
 
-def _calls(data: bytes, lo: int, hi: int, out: list, names: bytes, callees: bytes) -> None:
+def _calls(data: bytes, lo: int, hi: int, out: list, names: bytes, callees: bytes, callee_words: bytes = b"") -> None:
+    """callee_words: the callee hints alone; a region without one within MAX_CALLEE bytes before a parenthesis
+    holds no positional call worth reading, and skips that search."""
     seen: set = set()
     searches = [(_re(_CALL_NAMED, names), True)]
-    if callees:
+    if callees and (not callee_words or
+                    _re(b"CALLEE", callees=callee_words).search(data, max(0, lo - MAX_CALLEE), hi) is not None):
         searches.append((_re(_CALL_POS, callees=callees), False))
     for rx, named in searches:
         for m in _matches(rx, data, lo, hi):
@@ -1103,6 +1147,7 @@ def extract(data: bytes, regions, has_credential_word=lambda name: False, name_h
     runs only on regions holding its marker (a cheap find), so code full of ordinary lines pays little."""
     names = _NAME_ANY if name_hints is None else _named(name_hints)
     callees = _NAME_ANY if callee_hints is None else (_callee(callee_hints) if callee_hints else b"")
+    callee_words = rb"(?i:" + hint_alternatives(callee_hints) + rb")" if callee_hints else b""
     tables = not path or "." not in path.replace("\\", "/").rsplit("/", 1)[-1] or \
         path.lower().endswith(_TABLE_FILES)
     found: list = []
@@ -1124,8 +1169,9 @@ def extract(data: bytes, regions, has_credential_word=lambda name: False, name_h
             if subjects and (find(b"python", lo, hi) >= 0 or find(b"node ", lo, hi) >= 0 or
                              find(b"./", lo, hi) >= 0 or find(b" run", lo, hi) >= 0):
                 _positional_arguments(data, lo, hi, found, subjects)
-        _calls(data, lo, hi, found, names, callees)
-        if find(b"://", lo, hi) >= 0:
+        _calls(data, lo, hi, found, names, callees, callee_words)
+        # userinfo is `scheme://user:password@host`: an '@' after the region's first '://'
+        if find(b"://", lo, hi) >= 0 and data.find(b"@", data.find(b"://", lo, hi) + 3, hi) >= 0:
             _userinfo(data, lo, hi, found)
         if find(b"${", lo, hi) >= 0:
             _defaults(data, lo, hi, found)

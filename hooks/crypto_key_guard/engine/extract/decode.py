@@ -14,6 +14,8 @@ _HEX = frozenset(b"0123456789abcdefABCDEF")
 _B64_BYTES = bytes(sorted(_B64))
 _HEX_BYTES = bytes(sorted(_HEX))
 _B64_START = [bytes((c,)) for c in _B64]
+_B64_SPACE = _B64_BYTES + b" \t\n\r\x0b\x0c"  # what strip() removes around a document, and base64
+_HEAD = 4096
 
 
 def _text_or_none(raw: bytes) -> str | None:
@@ -69,6 +71,8 @@ def decode_value(value: str) -> tuple[str, str] | None:
 def whole_document(data: bytes) -> tuple[int, int, bytes] | None:
     """A document that is nothing but base64 (a base64 .env, a PEM file encoded whole): (start, end, decoded)."""
     if len(data) > MAX_ENCODED:
+        return None
+    if data[:_HEAD].translate(None, _B64_SPACE):  # a byte neither base64 nor space: no copy of the whole buffer
         return None
     stripped = data.strip()
     if len(stripped) < 24 or stripped[:1] not in _B64_START:
