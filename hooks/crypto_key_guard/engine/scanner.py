@@ -440,6 +440,7 @@ class KeywordIndex:
                 self._rules_of[i].append(n)
         self._always = [n for n, need in enumerate(self.need) if not need]
         self._unkeyed = tuple(r for r in rules if not r.keywords and r.value is None)
+        self._shaped = tuple(r for r in rules if not r.keywords and r.value is not None)
         self._gates: dict[tuple[str, ...], Any] = {}
 
     def positions(self, data: bytes) -> dict[int, list[int]]:
@@ -480,7 +481,10 @@ class KeywordIndex:
     def plan(self, data: bytes) -> list[tuple[Rule, Optional[list[tuple[int, int]]]]]:
         """(rule, regions) for each rule that may match, in rule order; regions None means the whole buffer."""
         found = self.positions(data)
-        unkeyed = self._unkeyed_starts(data) if self._unkeyed else {}
+        # rules without keywords (pattern rules, and names rules run around their value's shape): one search of
+        # them all tells where the first can start, and in most files that none can
+        first = self._first_unkeyed(data) if self._always else -1
+        unkeyed = self._unkeyed_starts(data, first) if self._unkeyed and first >= 0 else {}
         size = len(data)
         candidates = set(self._always)
         for i in found:
@@ -491,7 +495,7 @@ class KeywordIndex:
             rule, reach = self.active[n], self._reach[n]
             if reach is None:  # no keywords
                 if rule.value is not None:  # a names rule without keywords runs around its values' shape
-                    regions = _shape_regions(rule, data)
+                    regions = _shape_regions(rule, data) if first >= 0 else []
                     if regions:
                         plan.append((rule, regions))
                 elif rule.id in unkeyed:
@@ -503,7 +507,20 @@ class KeywordIndex:
             plan.append((rule, None if regions == [(0, size)] else regions))
         return plan
 
-    def _unkeyed_starts(self, data: bytes) -> dict[str, int]:
+    def _first_unkeyed(self, data: bytes) -> int:
+        """Where the first match of any rule without keywords (or of such a names rule's value shape) starts;
+        -1 if none matches; 0 when they cannot be searched as one."""
+        key = ("*",)
+        gate = self._gates.get(key, False)
+        if gate is False:
+            sources = [r.pattern for r in self._unkeyed] + [_pattern_text(r.value) for r in self._shaped]
+            gate = self._gates[key] = _any_of(sources) if sources and all(sources) else None
+        if gate is None:
+            return 0
+        m = gate.search(data)
+        return -1 if m is None else m.start()
+
+    def _unkeyed_starts(self, data: bytes, pos: int = 0) -> dict[str, int]:
         """For each rule without keywords that matches somewhere in data, where its first match can start.
 
         One search of all such rules at once finds the leftmost place where any of them matches: no rule
@@ -511,7 +528,7 @@ class KeywordIndex:
         goes on with the rules not yet seen, so a file pays one pass for every rule that is present, plus one.
         """
         starts: dict[str, int] = {}
-        remaining, pos = self._unkeyed, 0
+        remaining = self._unkeyed  # none matches before pos
         while remaining:
             key = tuple(r.id for r in remaining)
             gate = self._gates.get(key, False)
