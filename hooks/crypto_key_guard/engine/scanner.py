@@ -39,6 +39,11 @@ _BOMS = (
 )
 
 
+# one line for each family of extraction searches (their markers): what Scanner.warm compiles
+_WARM_LAYOUTS = (b"\nENV A b\n--a b\n- name: a\n  value: b\n<a>b</a>\nhttp://a:b@c\n${A:-b}\n\"ab\".parse::<A>()\n"
+                 b"INSERT INTO t (a) VALUES ('b')\nx = Client('a', 'b')\na,b\n1,2\n")
+
+
 def sniff_encoding(head: bytes) -> Optional[str]:
     """The text encoding of a file from its first bytes, or None for binary content.
 
@@ -94,6 +99,13 @@ class Scanner:
             index = self._keywords = KeywordIndex(
                 [r for r in rules if CONFIDENCE_ORDER[r.confidence] >= self.min_confidence], rules)
         return index
+
+    def warm(self) -> None:
+        """Compile what a scan uses (the keyword pass, every keyed rule, the extraction searches) by scanning a
+        small sample once: worker processes forked afterwards share it instead of each compiling it again."""
+        sample = b"\n".join(b"%s_key = 'value' # %s" % (k, k) for k in self._active().keywords) + _WARM_LAYOUTS
+        for path in ("warm.py", "warm.env", "warm.csv"):
+            self.scan_bytes(sample, path)
 
     # -- matching -------------------------------------------------------------------------------------------
     def iter_matches(self, data: bytes, path: str = "", depth: int = 0) -> Iterator[RawMatch]:
@@ -824,7 +836,10 @@ def _parallel_outcomes(scanner: Scanner, items, jobs: int) -> Iterator[tuple]:
     import collections
     import multiprocessing
 
-    pool = multiprocessing.get_context(START_METHOD or _start_method()).Pool(jobs, _worker_init, (scanner,))
+    method = START_METHOD or _start_method()
+    if method == "fork":
+        scanner.warm()
+    pool = multiprocessing.get_context(method).Pool(jobs, _worker_init, (scanner,))
     try:
         pending: collections.deque = collections.deque()
         batches = _batches(items)
