@@ -62,6 +62,15 @@ SHAPES: Dict[str, str] = {
     "jwt-credential": "{jwt}", "pem-truncated": "{pem_cut:RSA PRIVATE KEY}", "octobot-fernet": "{fernet:64}",
     "sui-private-key": "{sui_privkey}", "aptos-private-key": "0x{hex:64}", "cosmos-mnemonic": "{mnemonic:24}",
     "notification": "{b64url:22}", "coveralls": "{alnum:32}",
+    # venues and services of patterns/venues.yaml and services.yaml (kinds as the generated corpus names them)
+    "venue=hyperliquid/privateKey": "0x{hex:64}", "venue=polymarket/privateKey": "0x{hex:64}",
+    "venue=polymarket/apiKey": "{uuid}", "venue=polymarket/secret": "{b64url:43}=",
+    "venue=polymarket/password": "{hex:64}", "venue=lighter/privateKey": "{hex:80}",
+    "venue=dydx/mnemonic": "{mnemonic:24}", "venue=dydx/starkPrivateKey": "0x{hex:63}",
+    "venue=paradex/starkPrivateKey": "0x{hex:63}", "venue=alpaca/apiKey": "PK{upalnum:18}",
+    "venue=alpaca/secret": "{alnum:40}", "venue=backpack/apiKey": "{base64:43}=",
+    "venue=backpack/secret": "{base64:43}=", "service=coinmarketcap/api_key": "{uuid}",
+    "service=coingecko/api_key": "CG-{alnum:24}", "service=cryptocompare/api_key": "{hex:64}",
 }
 
 
@@ -2328,6 +2337,147 @@ Send the token in a header, e.g. `Authorization: Bearer {jwt:example}`.
 """, "exchanges' RSA public keys for response signatures, cut off"),
 ]
 
+
+# Venues and services of the tables (issue 21), as their users' bots and SDK examples write them.
+VENUES: List[Layout] = [
+    P("vn-hl-sdk-config", "venues", "examples/config.json", """\
+{
+    "comment": "secret_key: the API wallet's private key; account_address: the main wallet",
+    "secret_key": "[[venue=hyperliquid/privateKey]]",
+    "account_address": "{eth_address}"
+}
+""", "Hyperliquid SDK example config copied into a bot, filled in (no venue name in the file)"),
+    P("vn-hl-env", "venues", ".env", """\
+HYPERLIQUID_PRIVATE_KEY=[[venue=hyperliquid/privateKey]]
+HYPERLIQUID_TESTNET=false
+HYPERLIQUID_ACCOUNT_ADDRESS={eth_address}
+""", "Hyperliquid MCP server and bots: .env beside a config.json"),
+    P("vn-hl-agent-kwargs", "venues", "hl/client.py", """\
+from hyperliquid.exchange import Exchange
+from hyperliquid.utils import constants
+
+AGENT_SECRET_KEY = "[[venue=hyperliquid/privateKey]]"
+exchange = Exchange(wallet, constants.MAINNET_API_URL, account_address=MAIN_ADDRESS)
+""", "Hyperliquid grid bot: an agent (API wallet) key as a module constant"),
+    P("vn-poly-clob-key", "venues", "polybot/key.py", """\
+from py_clob_client.client import ClobClient
+
+host: str = "https://clob.polymarket.com"
+key: str = "[[venue=polymarket/privateKey]]"  # exported from the wallet
+chain_id: int = 137
+client = ClobClient(host, key=key, chain_id=chain_id, signature_type=1, funder=PROXY_ADDRESS)
+""", "Polymarket CLOB quick-start scripts: the signer key under `key`, the host above it"),
+    P("vn-poly-constants", "venues", "keys.py", """\
+HOST = "https://clob.polymarket.com"
+CHAIN_ID = 137
+PRIVATE_KEY = "[[venue=polymarket/privateKey]]"
+SIGNATURE_TYPE = 2
+""", "Polymarket bots deriving their L2 credentials from the wallet key"),
+    P("vn-poly-l2-env", "venues", ".env", """\
+CLOB_API_URL=https://clob.polymarket.com
+PK=[[venue=polymarket/privateKey]]
+CLOB_API_KEY=[[venue=polymarket/apiKey]]
+CLOB_SECRET=[[venue=polymarket/secret]]
+CLOB_PASS_PHRASE=[[venue=polymarket/password]]
+""", "py-clob-client examples' environment: signer key and the three L2 credentials"),
+    P("vn-lighter-env", "venues", ".env", """\
+LIGHTER_API_KEY_INDEX=3
+LIGHTER_ACCOUNT_INDEX={digits:6}
+LIGHTER_API_PRIVATE_KEY=[[venue=lighter/privateKey]]
+""", "Lighter market makers: the API key's private key with its index and account index"),
+    P("vn-lighter-signer", "venues", "lighter_bot.py", """\
+client = SignerClient(
+    url="https://mainnet.zklighter.elliot.ai",
+    private_key="[[venue=lighter/privateKey]]",
+    api_key_index=2,
+    account_index=ACCOUNT_INDEX,
+)
+""", "Lighter SDK samples: SignerClient keyword arguments"),
+    P("vn-dydx-v3-stark", "venues", "market_maker/market.py", """\
+client = Client(
+    host='https://api.dydx.exchange',
+    web3=Web3(provider),
+    stark_private_key='[[venue=dydx/starkPrivateKey]]',
+)
+""", "dYdX v3 market makers (closed venue; keys still in history)"),
+    P("vn-dydx-ts-mnemonic", "venues", "src/constants.ts", """\
+export const DYDX_ADDRESS = 'dydx1{lowalnum:38}';
+export const DYDX_MNEMONIC = '[[venue=dydx/mnemonic]]';
+""", "dYdX v4 TypeScript bots: the trading wallet's mnemonic beside its address"),
+    P("vn-paradex-l2", "venues", "test_auth.py", """\
+from paradex_py import Paradex
+
+L2_ADDRESS = "0x{hex:63}"
+L2_PRIVATE_KEY = "[[venue=paradex/starkPrivateKey]]"
+paradex = Paradex(env='prod')
+paradex.init_account(l1_address=L1_ADDRESS, l2_private_key=L2_PRIVATE_KEY)
+""", "Paradex subkey scripts: the Starknet key as a constant"),
+    P("vn-alpaca-constants", "venues", "apisetup.py", """\
+import alpaca_trade_api as tradeapi
+
+API_KEY = '[[venue=alpaca/apiKey]]'
+API_SECRET = '[[venue=alpaca/secret]]'
+BASE_URL = 'https://paper-api.alpaca.markets'
+api = tradeapi.REST(API_KEY, API_SECRET, base_url=BASE_URL, api_version='v2')
+""", "Alpaca bots: key pair as constants above the paper URL"),
+    P("vn-alpaca-apca-env", "venues", ".env", """\
+APCA_API_BASE_URL=https://paper-api.alpaca.markets
+APCA_API_KEY_ID=[[venue=alpaca/apiKey]]
+APCA_API_SECRET_KEY=[[venue=alpaca/secret]]
+""", "Alpaca's own environment variable names"),
+    P("vn-backpack-env", "venues", ".env", """\
+BACKPACK_API_KEY=[[venue=backpack/apiKey]]
+BACKPACK_API_SECRET=[[venue=backpack/secret]]
+""", "Backpack exchange bots (Ed25519 keys, base64)"),
+    P("vn-cmc-session", "venues", "crypto_tracker.py", """\
+from requests import Session
+
+key = '[[service=coinmarketcap/api_key]]'
+url = 'https://pro-api.coinmarketcap.com/v1/cryptocurrency/listings/latest'
+headers = {'Accepts': 'application/json', 'X-CMC_PRO_API_KEY': key}
+""", "CoinMarketCap quick-start scripts: the key assigned above the URL, used in a header"),
+    P("vn-cmc-header", "venues", "cmc.py", """\
+class CoinMarketCap:
+    base_url = "https://pro-api.coinmarketcap.com"
+
+    def __init__(self):
+        headers = {"Accepts": "application/json", "X-CMC_PRO_API_KEY": "[[service=coinmarketcap/api_key]]"}
+""", "CoinMarketCap client classes: the key in the header literal"),
+    P("vn-coingecko-fetch", "venues", "assets/js/index.js", """\
+const options = {
+    method: 'GET',
+    headers: { accept: 'application/json', 'x-cg-demo-api-key': '[[service=coingecko/api_key]]' }
+};
+const requestUrl = 'https://api.coingecko.com/api/v3/coins/markets?vs_currency=usd';
+""", "CoinGecko demo-key front ends"),
+    P("vn-coingecko-config", "venues", "src/config/coingecko.js", """\
+export const COINGECKO_CONFIG = {
+  API_KEY: '[[service=coingecko/api_key]]',
+  BASE_URL: 'https://api.coingecko.com/api/v3',
+};
+""", "CoinGecko config modules"),
+    P("vn-cryptocompare-env", "venues", ".env", """\
+CRYPTOCOMPARE_API_KEY=[[service=cryptocompare/api_key]]
+""", "price bots using CryptoCompare (a market-data key, not Crypto.com's)"),
+    N("ng-vn-hl-addresses", "neg:public", ".env", """\
+HYPERLIQUID_ACCOUNT_ADDRESS={eth_address}
+HYPERLIQUID_VAULT_ADDRESS={eth_address}
+""", "Hyperliquid bots: main wallet and vault addresses"),
+    N("ng-vn-lighter-indexes", "neg:public", ".env", """\
+LIGHTER_ACCOUNT_INDEX={digits:6}
+LIGHTER_API_KEY_INDEX=2
+""", "Lighter bots: account and key indexes"),
+    N("ng-vn-poly-funder", "neg:public", "config.py", """\
+POLYMARKET_FUNDER = "{eth_address}"
+POLYMARKET_PROXY_ADDRESS = "{eth_address}"
+""", "Polymarket bots: the proxy wallet holding the funds"),
+    N("ng-vn-env-reads", "neg:env-read", "settings.py", """\
+CRYPTOCOMPARE_API_KEY = os.environ["CRYPTOCOMPARE_API_KEY"]
+COINGECKO_API_KEY = os.getenv("COINGECKO_API_KEY")
+PARADEX_L2_PRIVATE_KEY = os.getenv("PARADEX_L2_PRIVATE_KEY", "")
+""", "bots reading venue and data keys from the environment"),
+]
+
 LAYOUTS: List[Layout] = (SUFFIX_AFFIX + CREDENTIAL_WORDS + ENV_FALLBACK + LISTS_MAPS + SYNTAX + ENCODED + NOTEBOOK
-                         + SIGNER + MNEMONIC + PLAIN + NEGATIVES + BOT_EXTRAS)
+                         + SIGNER + MNEMONIC + PLAIN + VENUES + NEGATIVES + BOT_EXTRAS)
 _BY_ID: Dict[str, Layout] = {lay.id: lay for lay in LAYOUTS}

@@ -1334,6 +1334,7 @@ NEGATIVES: Dict[str, Callable] = {
     "bip39-bad-checksum": lambda rng, ex: neg_bad_checksum(rng),
     "public-test-key": lambda rng, ex: neg_public_test_keys(rng),
     "no-credential-context": neg_no_context,
+    "venue-refs-and-public-ids": lambda rng, ex: neg_table(rng, ex),   # below, with the tables
 }
 
 OTHER_POSITIVES: Dict[str, Callable] = {
@@ -1539,6 +1540,75 @@ BOT_EXTRA_POSITIVES = ["proxy-url-password", "http-basic-auth", "exchange-bearer
                        "notification", "coveralls"]
 BOT_EXTRA_NEGATIVES = ["proxy-placeholder", "public-jwt", "basic-auth-template", "truncated-public-pem",
                        "fernet-elsewhere", "sui-bad-checksum"]
+# --- every venue and service of the tables (patterns/venues.yaml, services.yaml) ----------------------------------
+# One kind per generated rule (`venue=<id>/<field>`, `service=<id>/<field>`): the name and value shape are read from
+# the rule's own first example (`<VENUE>_<FIELD>=<value>`), so adding a venue adds its kinds; the layouts are the
+# ones above. Venues and services covered by hand-written rules are planted by EXCHANGES and OTHER_POSITIVES.
+@dataclass
+class TableKind:
+    kind: str
+    entry: str                    # the entry's id: a rule for this kind has an id starting with it
+    table: str                    # venue | service
+    field: str                    # ccxt's field name (venues) or the service's
+    words: List[str]              # the name, as words: ["bitso", "api", "secret"]
+    venue_words: int              # how many of them name the venue
+    value: str                    # an example template ({hex:40})
+
+
+SERVICE_LAYOUTS = ["py-constants", "env", "yaml", "py-dict", "toml", "docker-compose", "k8s", "shell", "dockerfile",
+                   "js", "ts", "ini", "json-keys", "py-attrs", "yaml-flow", "json-compact", "notebook"]
+FREQTRADE_NAMES = {"apiKey": "key", "secret": "secret", "password": "password"}
+_TABLE_KINDS: List[TableKind] = []
+
+
+def table_kinds() -> List[TableKind]:
+    """A kind for each rule generated from the venue and service tables (built once)."""
+    if not _TABLE_KINDS:
+        from crypto_key_guard.engine.rules import default_rules, venue_coverage
+
+        rules = {r.id: r for r in default_rules().rules}
+        for row in venue_coverage():
+            for fld, ids in row["fields"].items():
+                rule = rules[ids[0]]
+                if Path(rule.source).name not in ("venues.yaml", "services.yaml"):
+                    continue
+                name, value = rule.examples["match"][0].split("=", 1)
+                words = name.lower().split("_")
+                _TABLE_KINDS.append(TableKind(f"{row['table']}={row['id']}/{fld}", row["id"], row["table"], fld,
+                                              words, 1, value.strip('"')))
+    return _TABLE_KINDS
+
+
+def gen_table(rng: random.Random, tk: TableKind):
+    from crypto_key_guard.engine.examples import expand as fill
+
+    value = fill(tk.value, rng)
+    field_words = tk.words[tk.venue_words:]
+    section = "".join(tk.words[:tk.venue_words])
+    entry = Entry(tk.kind, value, tk.words, "_".join(field_words), tk.field if tk.table == "venue" else
+                  "_".join(field_words), FREQTRADE_NAMES.get(tk.field, tk.field), role=tk.field)
+    layouts = [name for name in CONTAINERS if name != "js-bundle"] if tk.table == "venue" else SERVICE_LAYOUTS
+    if " " in value:  # a seed phrase: layouts that quote their values
+        layouts = [name for name in layouts if name not in ("env", "shell", "dockerfile", "cli-args", "ini")]
+    layout = rng.choice(layouts)
+    name, doc = CONTAINERS[layout](rng, [entry], section)
+    return layout, name, doc
+
+
+def neg_table(rng: random.Random, exchanges):
+    """Names of the tables' venues and services holding no secret: env reads, placeholders, and public ids (uid,
+    wallet address) under the venue's name."""
+    d = Doc()
+    for tk in rng.sample(table_kinds(), 4):
+        var = "_".join(tk.words).upper()
+        d.add(rng.choice([f'{var} = os.environ["{var}"]', f"{var} = os.getenv('{var}')",
+                          f"{var}={rng.choice(PLACEHOLDERS)}", f'{var} = "{rng.choice(PLACEHOLDERS)}"']))
+        prefix = "_".join(tk.words[:tk.venue_words]).upper()
+        d.add(rng.choice([f'{prefix}_UID = "{rand_str(rng, "0123456789", 9)}"',
+                          f'{prefix}_WALLET_ADDRESS = "0x{rand_str(rng, HEX, 40)}"',
+                          f'{prefix}_ACCOUNT_ID = "{rand_str(rng, "0123456789", 7)}"',
+                          f'{prefix}_LOGIN = "trader{rand_str(rng, "0123456789", 3)}@example.org"']))
+    return "settings", "settings.py", d
 
 
 # --- the corpus ----------------------------------------------------------------------------------------------
@@ -1571,9 +1641,10 @@ def _write(corpus: Corpus, counter: List[int], name: str, doc: Doc, layout: str,
 
 
 def generate(root: Path | str, seed: int = 1, per_kind: int = 40, per_negative: int | None = None,
-             rule_exchanges: Sequence[str] = ()) -> Corpus:
-    """Write the labelled corpus under root: about per_kind samples of every positive kind and
-    per_negative files of every negative type."""
+             rule_exchanges: Sequence[str] = (), per_table_kind: int = 4) -> Corpus:
+    """Write the labelled corpus under root: about per_kind samples of every positive kind, per_table_kind of each
+    venue's and service's fields (bench/quality.py reports them together), and per_negative files of every
+    negative type."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
@@ -1590,6 +1661,10 @@ def generate(root: Path | str, seed: int = 1, per_kind: int = 40, per_negative: 
     for kind, make in OTHER_POSITIVES.items():
         for _ in range(per_kind):
             layout, name, doc = make(rng)
+            _write(corpus, counter, name, doc, layout, None)
+    for tk in table_kinds():
+        for _ in range(per_table_kind):
+            layout, name, doc = gen_table(rng, tk)
             _write(corpus, counter, name, doc, layout, None)
     for neg, make in NEGATIVES.items():
         for _ in range(per_negative or per_kind):

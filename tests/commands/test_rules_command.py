@@ -57,6 +57,29 @@ def test_rules_follows_the_project_configuration(git_repo: Path) -> None:
     assert broken.returncode == 2 and "missing.yaml" in broken.stderr and "Traceback" not in broken.stderr
 
 
+def test_rules_coverage_lists_every_venue_and_service(git_repo: Path) -> None:
+    """`rules --coverage`: each venue and service of the shipped tables with the fields recognised, as text and JSON;
+    the README's coverage table is the same data (tests/test_readme_coverage.py)."""
+    import yaml
+
+    from crypto_key_guard.engine.rules import builtin_patterns_dir
+
+    venues = yaml.safe_load((builtin_patterns_dir() / "venues.yaml").read_text(encoding="utf-8"))["venues"]
+    services = yaml.safe_load((builtin_patterns_dir() / "services.yaml").read_text(encoding="utf-8"))["services"]
+    listed = run("rules", "--coverage", "--format", "json", cwd=git_repo)
+    assert listed.returncode == 0, listed.stderr
+    doc = json.loads(listed.stdout)
+    assert doc["venues"] == len(venues) and doc["services"] == len(services)
+    rows = {(r["table"], r["id"]): r for r in doc["coverage"]}
+    assert rows[("venue", "hyperliquid")]["fields"] == {"privateKey": ["hyperliquid-private-key"]}
+    assert rows[("venue", "hyperliquid")]["not_reported"] == ["walletAddress"]
+    assert rows[("venue", "binance")]["fields"]["apiKey"] == ["binance-api-credential"]
+    assert rows[("service", "cryptocompare")]["fields"] == {"api_key": ["cryptocompare-api-key"]}
+    text = run("rules", "--coverage", cwd=git_repo)
+    assert text.returncode == 0 and f"{len(venues)} venues:" in text.stdout and f"{len(services)} services:" in text.stdout
+    assert "dydx" in text.stdout and "mnemonic (dydx-mnemonic)" in text.stdout
+
+
 @pytest.mark.parametrize("script", CONSOLE_SCRIPTS)
 def test_a_closed_pipe_ends_every_console_script_quietly(script: str, tmp_path: Path) -> None:
     proc = subprocess.Popen([str(BIN / script), "--help"], cwd=tmp_path, stdout=subprocess.PIPE,

@@ -19,6 +19,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__)
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--kind", metavar="KIND", help="only rules of this kind (exchange, wallet, infra, ...)")
+    parser.add_argument("--coverage", action="store_true",
+                        help="every venue and service the shipped rules know, with the credential fields recognised "
+                             "(by which rules), the fields never reported (public ids) and where a key is deleted")
     add_rule_options(parser)
     return parser
 
@@ -30,8 +33,41 @@ def rule_row(rule: Any) -> dict[str, str]:
     return {k: "" if v is None else str(v) for k, v in row.items()}
 
 
+def coverage_lines(rows: list[dict]) -> list[str]:
+    """The coverage table as text: one line per venue or service, grouped by table."""
+    lines: list[str] = []
+    width = max((len(r["id"]) for r in rows), default=2)
+    for table in ("venue", "service"):
+        group = [r for r in rows if r["table"] == table]
+        lines.append(f"{len(group)} {table}s:")
+        for r in group:
+            fields = ", ".join(f"{f} ({' '.join(ids)})" for f, ids in r["fields"].items()) or "-"
+            public = f"; not reported: {', '.join(r['not_reported'])}" if r["not_reported"] else ""
+            lines.append(f"  {r['id']:<{width}}  {r['kind']:<11} {r['name']}: {fields}{public}")
+    return lines
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.coverage:
+        from crypto_key_guard.engine.rules import venue_coverage
+        from crypto_key_guard.errors import ConfigError
+
+        try:
+            rows = venue_coverage()
+        except ConfigError as exc:
+            return fail_usage(PROG, exc)
+        if args.format == "json":
+            import json
+
+            json.dump({"coverage": rows, "venues": sum(r["table"] == "venue" for r in rows),
+                       "services": sum(r["table"] == "service" for r in rows)}, sys.stdout, indent=2,
+                      ensure_ascii=False)
+            sys.stdout.write("\n")
+            return EXIT_CLEAN
+        for line in coverage_lines(rows):
+            print(printable(line))
+        return EXIT_CLEAN
     args.staged = False
     args.paths = []
     try:

@@ -667,11 +667,15 @@ def load_rules(
     not_credential: list[str] = []
     venue_words: list[str] = []
     rule_files: list[Path] = []
+    tables: dict[str, tuple[Path, Any]] = {}  # the venue and service tables and how they become rules
     for path in files:
         data = load_yaml(path)
         name = str(path)
         if path in builtin and not (isinstance(data, dict) and "rules" in data):
             if isinstance(data, dict):  # the venue and service tables: their words are known venue names
+                for key in ("venues", "services", "venue_rules"):
+                    if key in data:
+                        tables[key] = (path, data)
                 for entry in (data.get("venues") or []) + (data.get("services") or []):
                     words = entry.get("words") if isinstance(entry, dict) else None
                     if isinstance(words, dict):
@@ -700,9 +704,12 @@ def load_rules(
         rules = data.get("rules")
         _expect(isinstance(rules, list), name, "'rules' must be a list")
         documents.append((name, rules))
+    builtin_names = {str(b) for b in builtin}
+    if "venue_rules" in tables:  # every venue and service entry x secret field as names rules (venue_rules.py)
+        documents += _table_rules(tables, [r for name, rules in documents if name in builtin_names for r in rules],
+                                  _squashed(not_credential))
     seen: dict[str, str] = {}
     every: list[Rule] = []
-    builtin_names = {str(b) for b in builtin}
     for name, rules in documents:
         for index, raw in enumerate(rules):
             rule = _build_rule(raw, name, fragments, index, lazy=name in builtin_names, groups=groups)
@@ -731,6 +738,44 @@ def load_rules(
     if builtin and not extra_files:
         _built_cache_put(builtin, built, [p for _, p in placeholder_patterns])
     return _without(built, disabled)
+
+
+def _table_rules(tables: dict[str, tuple[Path, Any]], handwritten: list,
+                 not_credential: frozenset) -> list[tuple[str, list]]:
+    """The generated rules of the venue and service tables, as (file, raw rules) documents named by their table."""
+    from crypto_key_guard.engine import venue_rules
+
+    spec = tables["venue_rules"][1]["venue_rules"]
+    venues, services = tables.get("venues"), tables.get("services")
+    by_venue, by_service = venue_rules.expand(venues[1] if venues else None, services[1] if services else None,
+                                              spec, handwritten, not_credential)
+    documents = []
+    if venues:
+        documents.append((str(venues[0]), by_venue))
+    if services:
+        documents.append((str(services[0]), by_service))
+    return documents
+
+
+def venue_coverage() -> list[dict]:
+    """What the shipped rules recognise of each venue and service in the tables (venue_rules.coverage): for
+    `crypto-key-guard rules --coverage` and the README's table."""
+    from crypto_key_guard.engine import venue_rules
+
+    tables: dict[str, Any] = {}
+    handwritten: list = []
+    not_credential: list[str] = []
+    for path in builtin_yaml_files():
+        data = load_yaml(path)
+        if not isinstance(data, dict):
+            continue
+        for key in ("venues", "services", "venue_rules"):
+            if key in data:
+                tables[key] = data
+        handwritten += [r for r in data.get("rules") or [] if isinstance(r, dict)]
+        not_credential += [w for w in data.get("not_credential_words") or [] if isinstance(w, str)]
+    return venue_rules.coverage(tables.get("venues"), tables.get("services"), tables["venue_rules"]["venue_rules"],
+                                handwritten, _squashed(not_credential))
 
 
 def _without(built: RuleSet, disabled: Iterable[str]) -> RuleSet:
@@ -763,6 +808,7 @@ def _built_cache_file(builtin: list[Path]) -> Path | None:
     try:
         parts = [_BUILT_FORMAT, ",".join(Rule._fields).encode(), os.fsencode(str(builtin_patterns_dir()))]
         parts += [os.fsencode(p.name) + b"\0" + p.read_bytes() for p in builtin]
+        parts.append(Path(__file__).with_name("venue_rules.py").read_bytes())  # it builds rules from the tables
     except OSError:
         return None
     digest = sha256_hex(b"\0".join(parts))

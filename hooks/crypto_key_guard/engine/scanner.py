@@ -705,8 +705,10 @@ def _in_minified_line(data: bytes, start: int) -> bool:
 
 
 def _best_per_span(matches: list[RawMatch]) -> list[RawMatch]:
-    """Where several rules matched overlapping text, keep the most specific one: highest confidence, then
-    severity, then a rule whose context was found (nearest first), then the longest value.
+    """Where several rules matched overlapping text, keep the most specific one: highest confidence, then a rule
+    tied to its venue (own name, enclosing name, context, pairing) over one that is not, then severity, then the
+    nearest venue, then the longest value: CRYPTOCOMPARE_API_KEY=<64 hex> in a shell script is CryptoCompare's
+    key, not an Ethereum private key, though a wallet key is the more severe finding.
 
     Only matches in one cluster of overlapping spans can exclude each other, so the matches are swept once in
     order of position into clusters and ranked within each: linear in the number of matches in a file (a file
@@ -714,7 +716,7 @@ def _best_per_span(matches: list[RawMatch]) -> list[RawMatch]:
     quadratic."""
     def rank(item: tuple[int, RawMatch]) -> tuple:
         order, m = item
-        return (-CONFIDENCE_ORDER[m.rule.confidence], -SEVERITY_ORDER[m.rule.severity], m.distance < 0,
+        return (-CONFIDENCE_ORDER[m.rule.confidence], m.distance < 0, -SEVERITY_ORDER[m.rule.severity],
                 m.distance, -(m.end - m.start), order)
     kept: list[RawMatch] = []
     cluster: list[tuple[int, RawMatch]] = []

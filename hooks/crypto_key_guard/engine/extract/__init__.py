@@ -1256,8 +1256,8 @@ def enclosing_names(data: bytes, pos: int) -> list[str]:
         if ind < indent:
             indent = ind
             stripped = line.rstrip(b" \t\r")
-            if stripped.endswith((b"{", b"[", b"(")):
-                _names_before(stripped[:-1].rstrip(), names)
+            if stripped.endswith((b"{", b"[", b"(")):  # a call keeps its parenthesis: the callee is a name too
+                _names_before(stripped if stripped.endswith(b"(") else stripped[:-1].rstrip(), names)
             elif stripped.endswith(b":"):
                 key = stripped[:-1].strip().lstrip(b"- ").strip(b"\"'")
                 if key:
