@@ -2410,7 +2410,7 @@ from paradex_py import Paradex
 L2_ADDRESS = "0x{hex:63}"
 L2_PRIVATE_KEY = "[[venue=paradex/starkPrivateKey]]"
 paradex = Paradex(env='prod')
-paradex.init_account(l1_address=L1_ADDRESS, l2_private_key=L2_PRIVATE_KEY)
+paradex.init_account(l1_address=L1_ADDRESS, l2_private_key=L2_PRIV{~}ATE_KEY)
 """, "Paradex subkey scripts: the Starknet key as a constant"),
     P("vn-alpaca-constants", "venues", "apisetup.py", """\
 import alpaca_trade_api as tradeapi

@@ -833,6 +833,9 @@ def _built_cache_get(builtin: list[Path]) -> RuleSet | None:
         tuple_at = [fields.index(name) for name in sorted(_REGEX_TUPLE_FIELDS)]
         make, width = Rule._make, len(fields)
         rules = []
+        # one LazyRegex per distinct source: a venue's rules share their context (before and after), so each
+        # is compiled once per process, not once per rule and field
+        shared: dict[str, LazyRegex] = {}
         for row in rows:  # by position: hundreds of generated venue rules load on every hook run
             if len(row) != width:
                 return None
@@ -840,7 +843,10 @@ def _built_cache_get(builtin: list[Path]) -> RuleSet | None:
             rid, source = row[id_at], row[source_at]
             for i in regex_at:
                 if row[i] is not None:
-                    row[i] = LazyRegex(row[i], source, rid)
+                    lazy = shared.get(row[i])
+                    if lazy is None:
+                        lazy = shared[row[i]] = LazyRegex(row[i], source, rid)
+                    row[i] = lazy
             for i in tuple_at:
                 if row[i]:
                     row[i] = tuple(LazyRegex(p, source, rid) for p in row[i])

@@ -174,12 +174,23 @@ class Scanner:
         cache = self.__dict__.setdefault("_names_indexes", {})
         shapes = self.__dict__.setdefault("_names_shapes", {})
         key = tuple(id(r) for r in rules)
-        index = cache.get(key)
-        if index is None or any(a is not b for a, b in zip(index.rules, rules)):
+        entry = cache.get(key)
+        if entry is None or any(a is not b for a, b in zip(entry[0], rules)):
             if len(cache) > 256:
                 cache.clear()
-            index = cache[key] = NamesIndex(rules, shapes)
-        return index
+            # a view of one index over every names rule of the rule set, built once
+            full = cache.get("all")
+            if full is None or full[0] is not self.ruleset.rules:
+                everything = [r for r in self.ruleset.rules if r.value is not None]
+                full = cache["all"] = (self.ruleset.rules, NamesIndex(everything, shapes),
+                                       {id(r): n for n, r in enumerate(everything)})
+            positions = full[2]
+            if all(id(r) in positions for r in rules):
+                index = full[1].view(frozenset(positions[id(r)] for r in rules))
+            else:  # rules from elsewhere than the rule set
+                index = NamesIndex(rules, shapes)
+            entry = cache[key] = (list(rules), index)
+        return entry[1]
 
     def _names_hints(self) -> tuple[frozenset, frozenset]:
         """(name hints, callee hints) of every names rule that reads named entries (built once per rule list)."""

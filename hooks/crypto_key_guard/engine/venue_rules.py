@@ -37,8 +37,8 @@ def expand(venues: Any, services: Any, spec: Any, handwritten: list[dict],
     families = {squash(w) for r in handwritten if isinstance(r, dict) and r.get("kind") == "exchange"
                 for w in (r.get("names") or {}).get("venue") or [] if isinstance(w, str)}
     families |= {squash(str(r.get("exchange"))) for r in handwritten if isinstance(r, dict) and r.get("exchange")}
-    spec = dict(spec, _families={str(r["family"]).lower(): r["family"] for r in handwritten
-                                 if isinstance(r, dict) and r.get("family")})
+    spec = dict(spec, _shared={}, _families={str(r["family"]).lower(): r["family"] for r in handwritten
+                                             if isinstance(r, dict) and r.get("family")})
     venue_rules = list(_venue_rules(venues or {}, spec, taken, families))
     service_rules = list(_service_rules(services or {}, spec, taken, not_credential))
     return venue_rules, service_rules
@@ -113,19 +113,24 @@ def _rule(spec: dict, template: dict, rid: str, entry: dict, field: str, cred: d
     is_ccxt = str(entry.get("source", "")).startswith("ccxt")
     named = alone + ambiguous + ([entry["id"]] if is_ccxt and entry["id"] not in alone + ambiguous else [])
     contexts = spec["contexts"]
-    parts = []
-    if alone:
-        parts.append(contexts["alone"].replace("{words}", _alternation(alone, exclude=ambiguous)))
-    parts.append(contexts["with_credential"].replace("{words}", _alternation(named)))
-    context = "|".join(f"(?:{p})" for p in parts)
+    shared = spec["_shared"].setdefault(id(entry), {})  # one string per entry: the rule cache stores it once
+    context = shared.get("context")
+    if context is None:
+        parts = []
+        if alone:
+            parts.append(contexts["alone"].replace("{words}", _alternation(alone, exclude=ambiguous)))
+        parts.append(contexts["with_credential"].replace("{words}", _alternation(named)))
+        context = shared["context"] = "|".join(f"(?:{p})" for p in parts)
+        shared["remediation"] = _remediation(entry)
+        shared["family"] = _family(entry, spec)
     shapes, value_example, checks = _value(spec, template, cred, rid)
     raw: dict = {
         "id": rid,
-        "keywords": sorted({_keyword(w, spec.get("keyword_noise") or ()) for w in named}),
+        "keywords": _keywords(named, spec.get("keyword_noise") or ()),
         "description": f"{entry['name']} {template['label']}",
         "exchange": entry["name"],
         "kind": kind,
-        "family": _family(entry, spec),
+        "family": shared["family"],
         "severity": template["severity"],
         "confidence": "high",
         "names": {"venue": named, "credential": words},
@@ -134,7 +139,7 @@ def _rule(spec: dict, template: dict, rid: str, entry: dict, field: str, cred: d
         "context_window": contexts["window"],
         "context_after": context,
         "context_after_window": contexts["after_window"],
-        "remediation": _remediation(entry),
+        "remediation": shared["remediation"],
         "ref": _ref(entry, cred),
     }
     if template.get("strict"):
@@ -157,11 +162,16 @@ def _family(entry: dict, spec: dict) -> str:
     return spec.get("_families", {}).get(camel.lower(), camel)
 
 
-def _keyword(word: str, noise) -> str:
-    """The run of letters and digits of a venue word that every spelling of it holds, the most distinctive one."""
-    runs = re.findall(r"[a-z0-9]+", word.lower()) or [word.lower()]
-    distinctive = [r for r in runs if r not in noise] or runs
-    return max(distinctive, key=len)
+def _keywords(words: list[str], noise) -> list[str]:
+    """For each venue word, the run of letters and digits every spelling of it holds, the most distinctive one; a
+    word whose runs are all parts of many names (one_trading) gives none while another word gives one."""
+    found: set[str] = set()
+    fallback: set[str] = set()
+    for word in words:
+        runs = re.findall(r"[a-z0-9]+", word.lower()) or [word.lower()]
+        distinctive = [r for r in runs if len(runs) == 1 or (r not in noise and len(r) >= 3)]
+        (found if distinctive else fallback).add(max(distinctive or runs, key=len))
+    return sorted(found or fallback)
 
 
 def _documented_shape_accepts(cred: dict, shape: str, rid: str) -> bool:
