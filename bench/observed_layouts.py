@@ -2433,7 +2433,7 @@ BACKPACK_API_SECRET=[[venue=backpack/secret]]
 from requests import Session
 
 key = '[[service=coinmarketcap/api_key]]'
-url = 'https://pro-api.coinmarketcap.com/v1/cryptocurrency/listings/latest'
+url = 'https://pro-api.coinmarketcap.com/v1/cryptocurrency/quotes'
 headers = {'Accepts': 'application/json', 'X-CMC_PRO_API_KEY': key}
 """, "CoinMarketCap quick-start scripts: the key assigned above the URL, used in a header"),
     P("vn-cmc-header", "venues", "cmc.py", """\

@@ -28,6 +28,7 @@ MISSED: dict[str, str] = {
     "pl-compose-env-map": "ordinary layout",
     "sfx-venue-as-suffix": "affix around the credential word",
     "sx-shell-positional": "syntax: shell-args",
+    "vn-poly-clob-key": "a wallet key under the bare name `key` (Polymarket CLOB quick start)",
 }
 # Negative layouts today's engine reports something in.
 FLAGGED: set[str] = set()
