@@ -56,7 +56,8 @@ def test_generated_rules_name_the_venue_and_give_its_fix() -> None:
     for venue in VENUES["venues"]:
         for rule in RULESET.rules:
             if rule.id.startswith(venue["id"] + "-") and rule.source.endswith("venues.yaml"):
-                assert rule.remediation == venue["remediation"].strip(), rule.id
+                assert rule.remediation.startswith(venue["remediation"].strip()), rule.id
+                assert "https://" in rule.remediation, rule.id
                 assert rule.description.startswith(venue["name"]), rule.id
 
 
@@ -80,7 +81,7 @@ def test_on_chain_venues(template: str, expected: str) -> None:
     assert [f.rule for f in found] == [expected], template
     venue = expected.rsplit("-", 2)[0].split("-")[0]
     entry = next(v for v in VENUES["venues"] if v["id"] == venue)
-    assert found[0].remediation == entry["remediation"].strip()
+    assert found[0].remediation.startswith(entry["remediation"].strip()) and "https://" in found[0].remediation
     assert found[0].extra.get("exchange") == entry["name"]
 
 

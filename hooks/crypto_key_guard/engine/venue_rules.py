@@ -231,10 +231,14 @@ def _value(spec: dict, template: dict, cred: dict, rid: str) -> tuple[str, str, 
 
 
 def _remediation(entry: dict) -> str:
+    """The entry's fix, with a link: its key-management page, else its site (a closed venue's text may have none)."""
     text = str(entry.get("remediation") or "").strip()
-    where = entry.get("key_management")
-    if where and where not in text:
-        text = f"{text} Keys: {where}".strip()
+    keys = entry.get("key_management")
+    if keys and keys not in text:
+        return f"{text} Keys: {keys}".strip()
+    site = (entry.get("api_management") or {}).get("url") or (entry.get("urls") or {}).get("www")
+    if site and "https://" not in text:
+        return f"{text} See {site}".strip()
     return text
 
 
