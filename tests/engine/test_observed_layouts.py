@@ -27,7 +27,6 @@ MISSED: dict[str, str] = {
     "cw-bittrex-token": "other credential word",
     "pl-compose-env-map": "ordinary layout",
     "sfx-venue-as-suffix": "affix around the credential word",
-    "sx-shell-positional": "syntax: shell-args",
     "vn-poly-clob-key": "a wallet key under the bare name `key` (Polymarket CLOB quick start)",
 }
 # Negative layouts today's engine reports something in.
