@@ -90,7 +90,8 @@ def is_mixed_case(c: Candidate) -> bool:
     return any(ch.isupper() for ch in v) and any(ch.islower() for ch in v) and any(ch.isdigit() for ch in v)
 
 
-_IDENTIFIER = _lazy_re(r"^(?:[A-Za-z][a-z]*(?:[A-Z][a-z]*)*|[a-z]+(?:[_.\-][a-z]+)+|[A-Z]+(?:_[A-Z]+)+)$")
+# CONSTANT_NAMES may hold digits (L2_PRIVATE_KEY, WEB3_PROVIDER) but every segment starts with a letter
+_IDENTIFIER = _lazy_re(r"^(?:[A-Za-z][a-z]*(?:[A-Z][a-z]*)*|[a-z]+(?:[_.\-][a-z]+)+|[A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)+)$")
 _PATHLIKE = _lazy_re(r"^[a-z]+://|(?:\.(?:py|js|ts|json|ya?ml|toml|txt|env|pem|key|csv|log|html)$)", re.I)
 _PATH = _lazy_re(r"^(?:\.{0,2}/|~/)[\w.~/-]*$")
 
@@ -300,7 +301,7 @@ _ENV_LINE = _lazy_re(r"^(?:[ \t]*export[ \t]+|[ \t]*\")?[A-Za-z_][A-Za-z0-9_]*=\
 _SOURCE_PATH = _lazy_re(r"(?i)\.(?:py|pyi|ipynb|js|mjs|cjs|jsx|ts|tsx|vue|go|rs|java|kt|rb|php|cs|c|cc|cpp|h|"
                           r"swift|scala|md|rst|txt|html)$")
 # quoted, but a name rather than a secret: additional_fields, settings.passphrase, okx-api-key, OKX_PASSPHRASE
-_CODE_NAME = _lazy_re(r"^(?:[a-z]+(?:[_.-][a-z]+)+|[A-Z]+(?:_[A-Z]+)+)$")
+_CODE_NAME = _lazy_re(r"^(?:[a-z]+(?:[_.-][a-z]+)+|[A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)+)$")
 
 
 @validator("literal_value")
