@@ -26,7 +26,6 @@ from crypto_key_guard.engine.scanner import Scanner
 MISSED: dict[str, str] = {
     "cw-bittrex-token": "other credential word",
     "pl-compose-env-map": "ordinary layout",
-    "sfx-venue-as-suffix": "affix around the credential word",
     "vn-poly-clob-key": "a wallet key under the bare name `key` (Polymarket CLOB quick start)",
 }
 # Negative layouts today's engine reports something in.
