@@ -207,16 +207,25 @@ def test_decoding_is_bounded_to_text() -> None:
     assert whole_document(b"not base64 at all, just prose\n") is None
 
 
+def _best_time(run, repeats: int = 3) -> float:
+    """The fastest of a few runs: load from other work on a shared machine only ever adds time, so the minimum is
+    what a growth ratio should compare (one slow sample made these checks flaky under load)."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def test_extraction_is_linear_on_huge_minified_input() -> None:
     """A 2 MB minified line full of names and operators: time grows with size, not with its square."""
     unit = b'a.apiKey="x";b={secret:"y",k:[1,2,3]},c=f(d,"z");'
     timings = []
     for copies in (4_000, 16_000):
         data = unit * copies
-        start = time.perf_counter()
-        found = extract(data, [(0, len(data))])
-        timings.append(time.perf_counter() - start)
-        assert len(found) >= copies
+        assert len(extract(data, [(0, len(data))])) >= copies
+        timings.append(_best_time(lambda: extract(data, [(0, len(data))])))
     assert timings[1] < timings[0] * 8  # 4x the input: well under 16x the time
 
 
@@ -232,9 +241,7 @@ def test_calls_are_linear_on_identifier_runs_with_the_stdlib_matcher(monkeypatch
     timings = []
     for size in (20_000, 80_000):
         data = run * (size // len(run)) + b"!"
-        start = time.perf_counter()
-        extract(data, [(0, len(data))])
-        timings.append(time.perf_counter() - start)
+        timings.append(_best_time(lambda: extract(data, [(0, len(data))])))
     assert timings[1] < timings[0] * 8 + 0.05  # 4x the input: well under 16x the time
 
 
