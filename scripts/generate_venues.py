@@ -127,7 +127,7 @@ def credential_entries(required: list[str], curated: dict[str, Any], fields: dic
     for field in sorted(dict.fromkeys(names), key=lambda f: FIELD_ORDER.index(f) if f in FIELD_ORDER else 99):
         detail = {**(details.get(field) or {}), **(extra.get(field) or {})}
         entry: dict[str, Any] = {"field": field, "secret": fields[field]["secret"], "ccxt": declared_by_ccxt and field in required}
-        for key in ("role", "words", "headers", "formats"):
+        for key in ("role", "words", "headers", "callees", "formats"):
             if detail.get(key):
                 entry[key] = detail[key]
         entries.append(entry)

@@ -154,7 +154,7 @@ def test_built_rules_cache_gives_the_same_rules(tmp_path: Path, monkeypatch) -> 
     cached = rules.load_rules()                              # hit
     first = cached.rules[0]
     assert isinstance(first.regex if first.value is None else first.value, rules.LazyRegex) and first.group == -1
-    assert cached.not_credential == fresh.not_credential
+    assert cached.not_credential == fresh.not_credential and cached.owner_words == fresh.owner_words
     assert _plain(cached) == _plain(fresh)
     assert cached.files == fresh.files and cached.public_test_keys == fresh.public_test_keys
     assert [p.search(b"your_api_key_here") is not None for p in cached.placeholders] == \

@@ -19,7 +19,7 @@ CASES = [
 def scanner_for(rule_id: str) -> Scanner:
     rule = RULESET.by_id(rule_id)
     return Scanner(RuleSet([rule], RULESET.placeholders, RULESET.files, RULESET.public_test_keys,
-                           RULESET.not_credential, RULESET.venue_words))
+                           RULESET.not_credential, RULESET.venue_words, RULESET.owner_words))
 
 
 def test_every_rule_has_examples() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 from typing import Any
 
-from crypto_key_guard.engine.extract import Entry, enclosing_names, extract, unique_entries
+from crypto_key_guard.engine.extract import Entry, enclosing_call, enclosing_names, extract, unique_entries
 from crypto_key_guard.engine.extract.decode import decode_value
 from crypto_key_guard.engine.extract.names import suffix_runs, words_of, written_runs
 from crypto_key_guard.engine.extract.references import references
@@ -127,6 +127,7 @@ class NamesIndex:
             self.shapes.append(shape[1])
         self.by_word: dict[str, list[int]] = {}
         self.by_callee: dict[str, list[int]] = {}
+        self.by_venue_word: dict[str, list[int]] = {}  # words that select a rule only with its venue named
         self.any_name: list[int] = []
         for n, rule in enumerate(rules):
             for word in rule.credential:
@@ -134,8 +135,11 @@ class NamesIndex:
                     self.any_name.append(n)
                 else:
                     self.by_word.setdefault(word, []).append(n)
+            for word in rule.with_venue:
+                self.by_venue_word.setdefault(word, []).append(n)
             for word in rule.callees:
                 self.by_callee.setdefault(word, []).append(n)
+        self.venue_named_words = frozenset(self.by_venue_word)
         self.active: frozenset | None = None  # a plan's rules, as positions in this index; None: all of them
 
     def view(self, active: frozenset) -> "NamesIndex":
@@ -205,12 +209,13 @@ class Recogniser:
         self.path = path
         self.depth = depth
         self.not_credential: frozenset = scanner.ruleset.not_credential
+        self.owner_words: frozenset = scanner.ruleset.owner_words
         self._paths: dict[int, frozenset] = {}
 
     def run(self, plan, found: list) -> None:
         data = self.data
         rules = [rule for rule, _ in plan]
-        credential_words = frozenset().union(*(r.credential for r in rules))
+        credential_words = frozenset().union(*(r.credential | r.with_venue for r in rules))
         has_credential_word = lambda column: not credential_words.isdisjoint(words_of(column)[1])  # noqa: E731
         named = [(r, regions) for r, regions in plan if "*" not in r.name_hints]
         anyname = [(r, regions) for r, regions in plan if "*" in r.name_hints]
@@ -251,6 +256,8 @@ class Recogniser:
             return
         toks, own = words_of(entry.name) if entry.name else ((), frozenset())
         excluded = not own.isdisjoint(self.not_credential)
+        if excluded and not own.isdisjoint(self.owner_words) and self.owned(toks, own):
+            excluded = False
         if excluded and own.isdisjoint(PUBLIC_NAMES):
             return
         # `private_key_id`, `access_key_id`: the key's identifier, unless the rule's words name ids (key_id)
@@ -260,17 +267,24 @@ class Recogniser:
             if entry.callee and not entry.name else None
         raw = value.encode("utf-8", "surrogatepass")
         index = self.index
+        tied = None
         if callee is not None:
             candidates = {n for w in callee if w in index.by_callee for n in index.by_callee[w]}
         else:
             candidates = {n for w in runs if w in index.by_word for n in index.by_word[w]}
             candidates.update(index.any_name)
+            if not runs.isdisjoint(index.venue_named_words):
+                tied = {n for w in runs if w in index.by_venue_word for n in index.by_venue_word[w]} - candidates
+                if tied:
+                    candidates |= tied
         if index.active is not None:
             candidates &= index.active
         written = None
         before = len(found)
         for n in sorted(candidates):
             rule = index.rules[n]
+            if tied is not None and n in tied and not self.venue_named(rule, toks, entry.alt, runs, value):
+                continue
             if rule.kind == "generic" and callee is None:
                 # a name in the plural holds several values: each is a key when the rule's value has a key's
                 # shape (PRIVATE_KEYS = ["0x..", ...]); a rule that takes any value reads the name as written
@@ -305,9 +319,44 @@ class Recogniser:
         if not decoded and self.depth < MAX_DECODE_DEPTH:
             self.decoded(entry, value, rules, found)
 
+    @staticmethod
+    def venue_named(rule: Rule, toks: tuple, alt: str, runs: frozenset, value: str) -> bool:
+        """A rule selected by one of its with_venue words (bittrex_token): the name also holds the venue's word
+        and ends in that word (but for numbers and venue words: TOKEN_BITTREX, bittrexToken2); an address
+        (0x and 40 hex) is never a key, whatever its name (`hyperliquidToken` holding a token contract)."""
+        if runs.isdisjoint(rule.venue) or _is_address(value):
+            return False
+        for name_toks in (toks, words_of(alt)[0] if alt else ()):
+            end = len(name_toks)
+            while end and (name_toks[end - 1].isdigit() or name_toks[end - 1] in rule.venue):
+                end -= 1
+            if any("".join(name_toks[j:end]) in rule.with_venue for j in range(max(0, end - 4), end)):
+                return True
+        return False
+
+    def owned(self, toks: tuple, own: frozenset) -> bool:
+        """The name's only not-credential words are owner words, the last of them followed by a credential word
+        that ends the name: CHAINSTACK_ENDPOINT_KEY is the endpoint's key, API_KEY_ENDPOINT its URL."""
+        if not (own & self.not_credential) <= self.owner_words:
+            return False
+        last = max((i for i, t in enumerate(toks) if t in self.owner_words), default=-1)
+        if last < 0:  # written across tokens (EndPointKey): read as before
+            return False
+        by_word = self.index.by_word
+        return any("".join(toks[j:]) in by_word for j in range(last + 1, len(toks)))
+
     def nested(self, entry: Entry, rules: list, found: list) -> None:
         """A name that says only `key` or `secret` is read with the name it sits under: `wallet: {key: ..}` is a
         wallet key, `signer: {private: ..}` a signer's private key (the path gives the name)."""
+        if self.index.by_callee:  # a keyword argument of a call the rules name (ClobClient(host, key="0x.."))
+            callee = enclosing_call(self.data, entry.start)
+            if callee and not (suffix_runs(callee) | suffix_runs(callee, CALLEE_NOISE)).isdisjoint(
+                    self.index.by_callee):
+                before = len(found)
+                call = Entry("", entry.value, entry.start, entry.end, entry.quote, "call", callee, "", entry.decoded)
+                self.recognise(call, rules, found, decoded=True, nested=True)
+                if len(found) > before:
+                    return
         parents = enclosing_names(self.data, entry.start)
         if parents:
             leaf = entry.name + ("_key" if words_of(entry.name)[0][-1] in ("private", "priv") else "")
@@ -400,6 +449,14 @@ class Recogniser:
                 if best < 0 or gap < best:
                     best = max(gap, 0)
         return best
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _is_address(value: str) -> bool:
+    """An EVM address: 0x and 40 hex digits (public, never a credential)."""
+    return len(value) == 42 and value[0] == "0" and value[1] in "xX" and _HEX.issuperset(value[2:])
 
 
 _PAIR_SHAPES: dict[str, Any] = {}

@@ -27,12 +27,12 @@ RULE_KEYS_OPTIONAL = {
     "exchange", "context", "context_window", "ref", "remediation", "examples", "family", "entropy_only",
     "use_placeholders", "context_after", "context_after_window", "span", "regex", "pattern", "names", "value",
 }
-NAMES_KEYS = {"venue", "credential", "callees", "layouts", "pair", "strict", "ends_name"}
+NAMES_KEYS = {"venue", "credential", "callees", "layouts", "pair", "strict", "ends_name", "with_venue"}
 LAYOUTS = ("quoted", "env", "ini", "yaml", "cli", "xml", "csv", "url", "list", "call", "code")
 # the longest text a match spans (name, separators, value): a rule's regions reach this far from a keyword
 DEFAULT_SPAN = 512
 FILE_KEYS = {"version", "rules", "fragments", "placeholders", "description", "public_test_keys", "credential_words",
-             "not_credential_words"}
+             "not_credential_words", "owner_words"}
 SEVERITIES = ("low", "medium", "high", "critical")
 CONFIDENCES = ("low", "medium", "high")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -416,21 +416,27 @@ class Rule:
     # ends_name: the credential word ends the name, but for these affix words and numbers (API_KEY_PROD, not
     # private_key_folded or secret_name); empty when any word may follow
     ends_name: frozenset = frozenset()
+    # with_venue: credential words that count only when the name also holds one of the venue words and ends in
+    # the credential word (bittrex_token; `quoteToken` alone names a token, not a key)
+    with_venue: frozenset = frozenset()
     examples: dict = {}             # never mutated (each loaded rule gets its own); not compared or hashed
 
 
 class RuleSet:
-    __slots__ = ("rules", "placeholders", "files", "public_test_keys", "not_credential", "venue_words")
+    __slots__ = ("rules", "placeholders", "files", "public_test_keys", "not_credential", "venue_words", "owner_words")
 
     def __init__(self, rules: list[Rule], placeholders: list[Any], files: list[str],
                  public_test_keys: frozenset = frozenset(), not_credential: frozenset = frozenset(),
-                 venue_words: frozenset = frozenset()) -> None:
+                 venue_words: frozenset = frozenset(), owner_words: frozenset = frozenset()) -> None:
         self.rules = rules
         # squashed words of every venue and service in patterns/venues.yaml and services.yaml and of the rules:
         # a name may end in one after its credential word (API_KEY_COINEX)
         self.venue_words = venue_words
         # squashed words that make a name something other than a credential (api_key_hash, secretName)
         self.not_credential = not_credential
+        # the not-credential words that say whose credential it is when they come before its credential word
+        # (CHAINSTACK_ENDPOINT_KEY), and something else only after it (API_KEY_ENDPOINT)
+        self.owner_words = owner_words
         self.placeholders = placeholders
         self.files = files
         # sha256 hex digests of published test values (hardhat accounts, spec test vectors): stored as hashes
@@ -534,13 +540,15 @@ def _build_names(raw: Any, file: str, rid: str, groups: dict[str, list[str]]) ->
         else:
             credential.append(word)
     _expect(bool(credential or lists["callees"]), file, "'names' needs 'credential' words or 'callees'", rid)
+    _expect(not lists["with_venue"] or bool(lists["venue"]), file, "'names.with_venue' needs 'venue' words", rid)
     for layout in lists["layouts"]:
         _expect(layout in LAYOUTS, file, f"unknown layout {layout!r} (known: {', '.join(LAYOUTS)})", rid)
     return dict(venue=_squashed(lists["venue"]), credential=_squashed(credential),
-                name_hints=_name_hints(credential), callee_hints=_callee_hints(lists["callees"]),
+                name_hints=_name_hints(credential + lists["with_venue"]), callee_hints=_callee_hints(lists["callees"]),
                 callees=_squashed(lists["callees"]), layouts=tuple(lists["layouts"]), pair=tuple(lists["pair"]),
                 strict=_squashed(credential + groups.get("affix", [])) if strict else frozenset(),
                 ends_name=_squashed(groups.get("affix", [])) | {"*"} if ends_name else frozenset(),
+                with_venue=_squashed(lists["with_venue"]) - _squashed(credential),
                 _venue_words=lists["venue"], _credential_words=credential)
 
 
@@ -665,6 +673,7 @@ def load_rules(
     public_hashes: set[str] = set()
     groups: dict[str, list[str]] = {}
     not_credential: list[str] = []
+    owner_words: list[str] = []
     venue_words: list[str] = []
     rule_files: list[Path] = []
     tables: dict[str, tuple[Path, Any]] = {}  # the venue and service tables and how they become rules
@@ -701,6 +710,7 @@ def load_rules(
                 name, "'credential_words' must map group names to lists of words")
         groups.update(words)
         not_credential += _str_list(data.get("not_credential_words"), name, "not_credential_words", None)
+        owner_words += _str_list(data.get("owner_words"), name, "owner_words", None)
         rules = data.get("rules")
         _expect(isinstance(rules, list), name, "'rules' must be a list")
         documents.append((name, rules))
@@ -731,10 +741,12 @@ def load_rules(
     if check_examples is not None:
         for rule in every:
             if rule.source not in builtin_names:  # shipped rules are proven by the test suite instead
-                check_examples(rule, placeholders, not_credential=_squashed(not_credential))
+                check_examples(rule, placeholders, not_credential=_squashed(not_credential),
+                               owner_words=_squashed(owner_words))
     built = RuleSet(rules=every, placeholders=placeholders, files=[str(f) for f in rule_files],
                     public_test_keys=frozenset(public_hashes), not_credential=_squashed(not_credential),
-                    venue_words=_squashed(venue_words).union(*(r.venue for r in every)))
+                    venue_words=_squashed(venue_words).union(*(r.venue for r in every)),
+                    owner_words=_squashed(owner_words))
     if builtin and not extra_files:
         _built_cache_put(builtin, built, [p for _, p in placeholder_patterns])
     return _without(built, disabled)
@@ -789,14 +801,14 @@ def _without(built: RuleSet, disabled: Iterable[str]) -> RuleSet:
         raise ConfigError(", ".join(built.files) or "(no files)", "the pattern set is empty: no rule would run")
     return RuleSet(rules=rules, placeholders=built.placeholders, files=built.files,
                    public_test_keys=built.public_test_keys, not_credential=built.not_credential,
-                   venue_words=built.venue_words)
+                   venue_words=built.venue_words, owner_words=built.owner_words)
 
 
 # The shipped rules, built (schema-checked, fragments expanded), are cached as well: rebuilding them from the
 # parsed YAML is ~15 ms of every hook run. marshal (built in, no import) holds plain values: regexes are kept as
 # their source and compiled on first use, as the shipped rules always are. The key covers the YAML bytes, the
 # install location (rules name their file) and the record's fields.
-_BUILT_FORMAT = b"crypto-key-guard built-rules v3\0"
+_BUILT_FORMAT = b"crypto-key-guard built-rules v4\0"
 _REGEX_FIELDS = frozenset({"regex", "context", "context_after", "value"})
 _REGEX_TUPLE_FIELDS = frozenset({"placeholders", "allow"})
 
@@ -826,7 +838,7 @@ def _built_cache_get(builtin: list[Path]) -> RuleSet | None:
     if payload is None:
         return None
     try:
-        rows, placeholders, files, hashes, not_credential, venue_words = marshal.loads(payload)
+        rows, placeholders, files, hashes, not_credential, venue_words, owner_words = marshal.loads(payload)
         fields = Rule._fields
         id_at, source_at = fields.index("id"), fields.index("source")
         regex_at = [fields.index(name) for name in sorted(_REGEX_FIELDS)]
@@ -853,7 +865,8 @@ def _built_cache_get(builtin: list[Path]) -> RuleSet | None:
             rules.append(make(row))
         return RuleSet(rules=rules, placeholders=[LazyRegex("(?i)" + p, "patterns", None) for p in placeholders],
                        files=list(files), public_test_keys=frozenset(hashes),
-                       not_credential=frozenset(not_credential), venue_words=frozenset(venue_words))
+                       not_credential=frozenset(not_credential), venue_words=frozenset(venue_words),
+                       owner_words=frozenset(owner_words))
     except (OSError, ValueError, EOFError, TypeError, KeyError):
         return None
 
@@ -878,7 +891,7 @@ def _built_cache_put(builtin: list[Path], built: RuleSet, placeholders: list[str
         rows.append(tuple(row))
     try:
         _cache_write(target, marshal.dumps((rows, placeholders, built.files, sorted(built.public_test_keys),
-                                            built.not_credential, built.venue_words)))
+                                            built.not_credential, built.venue_words, built.owner_words)))
     except ValueError:  # a value marshal cannot hold
         return
 

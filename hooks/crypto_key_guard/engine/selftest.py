@@ -9,9 +9,11 @@ from crypto_key_guard.engine.scanner import Scanner
 from crypto_key_guard.errors import ConfigError
 
 
-def verify_examples(rule: Rule, placeholders: list[Any], not_credential: frozenset = frozenset()) -> None:
+def verify_examples(rule: Rule, placeholders: list[Any], not_credential: frozenset = frozenset(),
+                    owner_words: frozenset = frozenset()) -> None:
     """A user's rule must pass its own examples: a match example that finds nothing is a broken rule."""
-    scanner = Scanner(RuleSet([rule], placeholders, [rule.source], not_credential=not_credential))
+    scanner = Scanner(RuleSet([rule], placeholders, [rule.source], not_credential=not_credential,
+                              owner_words=owner_words))
     for kind in ("match", "no_match"):
         for i, template in enumerate(rule.examples.get(kind) or []):
             text = expand(template, seeded(f"{rule.id}-{i}"))

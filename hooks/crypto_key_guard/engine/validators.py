@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from typing import Callable
 
+from crypto_key_guard.engine.extract.names import dotted_reference
 from crypto_key_guard.util.records import record
 
 
@@ -111,8 +112,8 @@ def is_not_identifier(c: Candidate) -> bool:
     v = c.value
     if _IDENTIFIER.match(v) or _PATHLIKE.search(v) or looks_like_path(v):
         return False
-    # dotted attribute chains like settings.BINANCE_KEY or process.env.KEY
-    if "." in v and all(part.isidentifier() for part in v.split(".")):
+    # dotted attribute chains like settings.BINANCE_KEY or process.env.KEY (not a value with dots: a1B2.c3D4)
+    if "." in v and dotted_reference(v):
         return False
     return True
 

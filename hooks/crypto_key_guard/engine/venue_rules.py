@@ -67,15 +67,21 @@ def _venue_rules(table: dict, spec: dict, taken: set, families: set) -> Iterator
             for absorbed in spec["fields"][field].get("absorbs") or []:
                 if absorbed not in declared:
                     words |= set(generic.get(absorbed, {}).get("words") or [])
+            with_venue: set[str] = set()  # words that name this field only beside the venue's name
+            for absorbed in spec["fields"][field].get("absorbs_with_venue") or []:
+                if absorbed not in declared:
+                    with_venue |= set(generic.get(absorbed, {}).get("words") or [])
             for other, theirs in own_words.items():  # a venue's own words for another field are that field's
                 if other != field:
                     words -= theirs
+                    with_venue -= theirs
+            with_venue -= words
             template = spec["fields"][field]
             if squash(template["env"]) not in {squash(w) for w in words}:  # Paradex: PRIVATE_KEY is its stark key
                 template = dict(template, env=sorted(own_words[field])[0].upper())
             yield _rule(spec, template, rid, venue, field, cred, sorted(words), kind=(
                 "wallet" if field == "mnemonic" or (venue.get("wallet") and field in ("privateKey", "starkPrivateKey"))
-                else "exchange"))
+                else "exchange"), with_venue=sorted(with_venue))
 
 
 # -- services ---------------------------------------------------------------------------------------------------
@@ -107,7 +113,7 @@ def _label(field: str) -> str:
 
 # -- one rule ---------------------------------------------------------------------------------------------------
 def _rule(spec: dict, template: dict, rid: str, entry: dict, field: str, cred: dict, words: list[str],
-          kind: str) -> dict:
+          kind: str, with_venue: list[str] = ()) -> dict:
     alone = [w for w in (entry.get("words") or {}).get("alone") or []]
     ambiguous = [w for w in (entry.get("words") or {}).get("with_credential") or []]
     is_ccxt = str(entry.get("source", "")).startswith("ccxt")
@@ -144,6 +150,10 @@ def _rule(spec: dict, template: dict, rid: str, entry: dict, field: str, cred: d
     }
     if template.get("strict"):
         raw["names"]["strict"] = True
+    if with_venue:
+        raw["names"]["with_venue"] = list(with_venue)
+    if cred.get("callees"):  # the SDK calls that take this credential (ClobClient(host, key=...))
+        raw["names"]["callees"] = list(cred["callees"])
     raw.update(checks)
     lookalikes = [x["shape"] for x in entry.get("lookalikes") or [] if x.get("shape")
                   and not _documented_shape_accepts(cred, x["shape"], rid)]
@@ -257,8 +267,8 @@ def _examples(spec: dict, template: dict, entry: dict, field: str, value: str, n
     slots = {
         "<VENUE>": squash(word).upper(), "<venue_snake>": squash(word), "<ccxt>": entry["id"],
         "<field>": field, "<FIELD>": env_word, "<field_snake>": env_word.lower(), "<value>": value,
-        # unquoted .env values end at a space, and extraction reads no unquoted value with a dot (yet)
-        "<env_value>": f'"{value}"' if any(c in value for c in (" ", ".", "{mnemonic")) else value,
+        # unquoted .env values end at a space
+        "<env_value>": f'"{value}"' if any(c in value for c in (" ", "{mnemonic")) else value,
     }
     out: dict = {"match": [], "no_match": []}
     for kind in ("match", "no_match"):

@@ -24,7 +24,7 @@ so the work is linear in the region size.
 """
 from __future__ import annotations
 
-from crypto_key_guard.engine.extract.names import words_of
+from crypto_key_guard.engine.extract.names import dotted_reference, words_of
 
 MAX_STRING = 16384      # longest quoted value read (a PEM block in a string)
 MAX_LIST = 65536        # bytes of a list literal read
@@ -795,7 +795,7 @@ def read_value(data: bytes, pos: int, op: str, key_line: int = -1):
         if layout == "code" or r < n and data[r] in b"(.":
             return []
         if b"[" in expr or (b"." in expr and _bare(data, pos, n) == q and not expr.startswith(b"eyJ") and
-                            all(part[:1].isalpha() or part[:1] in (b"_", b"$") for part in expr.split(b"."))):
+                            dotted_reference(_text(expr))):
             return []  # a reference: os.environ["X"], process.env.X, settings.API_KEY (a JWT's eyJ.. is a value)
     e = _bare(data, pos, n)
     if e <= pos:
@@ -1217,18 +1217,8 @@ def enclosing_names(data: bytes, pos: int) -> list[str]:
     lo = max(0, pos - PATH_BACK)
     line_start = data.rfind(b"\n", lo, pos) + 1 or lo
     # on the entry's line: the keys before each unclosed '{' / '(' (a one-line dict or call)
-    depth = 0
-    p = pos - 1
-    while p >= line_start:
-        c = data[p]
-        if c in b"}])":
-            depth += 1
-        elif c in b"{[(":
-            if depth == 0:
-                _names_before(data[max(line_start, p - 120):p], names)
-            else:
-                depth -= 1
-        p -= 1
+    for p in _unclosed(data, line_start, pos):
+        _names_before(data[max(line_start, p - 120):p], names)
     # lines above with less indentation: YAML, pretty JSON, Python dicts; an INI/TOML section ends the walk
     indent = _line_indent(data, pos)[1]
     p = line_start - 1
@@ -1266,6 +1256,36 @@ def enclosing_names(data: bytes, pos: int) -> list[str]:
                 # keep looking for a section header above top-level keys
                 continue
     return names
+
+
+def enclosing_call(data: bytes, pos: int) -> str:
+    """The callee of the call whose argument list holds pos on pos's line (`ClobClient` for `key="0x.."` in
+    `ClobClient(host, key="0x..")`), or ""."""
+    line_start = data.rfind(b"\n", max(0, pos - PATH_BACK), pos) + 1
+    for p in _unclosed(data, line_start, pos):
+        if data[p] != 40:  # inside a list or mapping, not directly an argument
+            return ""
+        end = p
+        while end > line_start and data[end - 1] in b" \t":
+            end -= 1
+        return _text(_callee_before(data, end))
+    return ""
+
+
+def _unclosed(data: bytes, line_start: int, pos: int):
+    """The brackets ( [ { opened before pos on its line and not closed before it, innermost first."""
+    depth = 0
+    p = pos - 1
+    while p >= line_start:
+        c = data[p]
+        if c in b"}])":
+            depth += 1
+        elif c in b"{[(":
+            if depth == 0:
+                yield p
+            else:
+                depth -= 1
+        p -= 1
 
 
 _HEADERS: list = [None, [], []]  # the buffer, its INI/TOML section header line starts, their names
@@ -1310,11 +1330,27 @@ def _section_above(data: bytes, lo: int, end: int, budget: int) -> str:
     return names[i]
 
 
+_TYPED_DECLARATION = None
+MAX_TYPED = 200  # bytes before the bracket read for a typed declaration
+
+
 def _names_before(text: bytes, names: list) -> None:
-    """The callee and the key written before an opening bracket: `x = ccxt.okx(` -> ccxt.okx, x."""
+    """The callee and the key written before an opening bracket: `x = ccxt.okx(` -> ccxt.okx, x; a typed
+    declaration's variable, not its type: `const gate: ExchangeCredentials = {` -> gate."""
+    global _TYPED_DECLARATION
     m = _KEY_BEFORE.search(text)
     if m:
-        names.extend(_text(g) for g in (m.group(2), m.group(1)) if g)
+        key = m.group(1)
+        if m.group(2) is None and text.rstrip().endswith(b"="):
+            if _TYPED_DECLARATION is None:
+                import re
+
+                _TYPED_DECLARATION = re.compile(
+                    rb"(?:^|[^\w$.])([A-Za-z_$][\w$]*)[ \t]*:[ \t]*[A-Za-z_$][\w$.<>\[\], |&?]{0,120}=[ \t]*$")
+            typed = _TYPED_DECLARATION.search(text, max(0, len(text) - MAX_TYPED))
+            if typed:
+                key = typed.group(1)
+        names.extend(_text(g) for g in (m.group(2), key) if g)
 
 
 def has_words(name: str, words: frozenset) -> bool:

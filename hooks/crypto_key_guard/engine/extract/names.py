@@ -79,3 +79,35 @@ def suffix_runs(name: str, strip: frozenset = frozenset()) -> frozenset:
             joined = t + joined
             runs.add(joined)
     return frozenset(runs)
+
+
+MAX_MINIFIED = 4  # a minifier's identifiers (v8w.apiKey) are this short; a dotted secret's parts are longer
+
+
+def _name_part(part: str) -> bool:
+    """An identifier as people name things: words, with digits only closing one (v2, l2_key, web3Provider,
+    KEY_1), or as minifiers do (v8w, e4K). A letter straight after a digit, not starting a camel-case word,
+    in a longer part is random text (a1b2c3)."""
+    if not part or not (part[0].isalpha() or part[0] in "_$"):
+        return False
+    if len(part) <= MAX_MINIFIED:
+        return part.replace("$", "_").isidentifier()
+    after_digit = False
+    for i, ch in enumerate(part):
+        if ch.isdigit():
+            after_digit = True
+        elif ch.isalpha():
+            if after_digit and not (ch.isupper() and part[i + 1:i + 2].islower()):
+                return False
+            after_digit = False
+        elif ch in "_$":
+            after_digit = False
+        else:
+            return False
+    return True
+
+
+def dotted_reference(text: str) -> bool:
+    """A dotted name (settings.API_KEY, process.env.KEY, config.exchange.l2_key), not a value that holds dots
+    (a JWT, `Ab3x.9fQ2`): every part is a name."""
+    return "." in text and all(_name_part(part) for part in text.split("."))

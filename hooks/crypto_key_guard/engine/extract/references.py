@@ -115,11 +115,17 @@ def references(data: bytes, regions, out: list, callee_hints: frozenset) -> None
             end = _arguments_end(data, open_paren)
             if end < 0:
                 continue
-            for n, a in enumerate(_IDENTIFIER.finditer(data, open_paren + 1, end)):
-                if n >= MAX_VARIABLES:
+            followed = 0
+            for a in _IDENTIFIER.finditer(data, open_paren + 1, end):
+                after = _skip(data, a.end(), end)
+                if data[after:after + 1] == b"=" and data[after + 1:after + 2] != b"=":
+                    continue  # a keyword argument's name (key=key): its value is the next identifier
+                if followed >= MAX_VARIABLES:
                     break
+                followed += 1
+                # every variable is followed (ClobClient(host, key=key): the host is a literal too; each
+                # literal is an entry, the rules' shapes tell the key from the URL)
                 hit = _resolve(data, a.group(1), m.start(), max(0, lo - REF_BACK), MAX_HOPS, set())
                 if hit is not None:
                     start, stop, text, quote = hit
                     out.append(Entry("", text, start, stop, quote, "call", callee=callee.decode("utf-8", "replace")))
-                    break
