@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Sequence
 
 from crypto_key_guard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, UsageError, console_main
 from crypto_key_guard.policy.options import RULE_OPTION_DEFAULTS, add_rule_options, fail_usage, prepare, verbose_log
 
+TYPE_CHECKING = False  # `typing` only for the type checker: its import is ~3.5 ms of a hook run
 if TYPE_CHECKING:
+    from typing import Sequence
     import argparse
 
 PROG = "crypto-key-patterns"

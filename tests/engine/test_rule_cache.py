@@ -33,8 +33,10 @@ def test_a_planted_rules_cache_is_not_trusted(tmp_path: Path, key_file: Path, mo
     env = dict(os.environ, **{rules.CACHE_ENV: str(cache)})
     assert scan(key_file, env, key_file.parent).returncode == 1  # the cache is made
     monkeypatch.setenv(rules.CACHE_ENV, str(cache))
-    planted = rules._built_cache_file(rules.builtin_yaml_files())
-    assert planted is not None and planted.exists()
+    entry = rules._built_cache_file(rules.builtin_yaml_files())
+    assert entry is not None
+    planted = Path(entry)
+    assert planted.exists()
     for content in (marshal.dumps(([], [], [], [])),                       # no rules at all, old format
                     rules._CACHE_MAGIC + bytes(32) + marshal.dumps(([], [], [], []))):  # forged tag
         planted.write_bytes(content)
@@ -69,3 +71,32 @@ def test_a_relative_cache_location_is_ignored(tmp_path: Path, key_file: Path, gi
     env[rules.CACHE_ENV] = "cache-here"
     assert scan(Path("bot.py"), env, git_repo).returncode == 1
     assert not (git_repo / "cache-here").exists()
+
+
+def test_rules_read_from_the_cache_equal_the_rules_built_from_the_yaml(tmp_path: Path, monkeypatch) -> None:
+    """What the cache gives back (every hook run reads it) must be what the YAML builds, examples included, and
+    survive pickling (the history workers under spawn)."""
+    import pickle
+
+    monkeypatch.setenv(rules.CACHE_ENV, str(tmp_path / "cache"))
+    built = rules.load_rules()
+    assert list((tmp_path / "cache").glob("rules-*.marshal"))
+
+    def not_built(*args, **kwargs):
+        raise AssertionError("the second load must come from the cache")
+
+    monkeypatch.setattr(rules, "_build_rule", not_built)
+    cached = rules.load_rules()
+    assert [r.id for r in cached.rules] == [r.id for r in built.rules]
+    assert [dict(r.examples) for r in cached.rules] == [r.examples for r in built.rules]
+    assert any(r.examples["match"] for r in cached.rules)
+    regex_fields = {"regex", "context", "context_after", "value", "placeholders", "allow", "examples"}
+    plain = [n for n, f in enumerate(rules.Rule._fields) if f not in regex_fields]
+    assert [[r[n] for n in plain] for r in cached.rules] == [[r[n] for n in plain] for r in built.rules]
+    for rule, original in zip(cached.rules, built.rules):
+        for field in ("regex", "context", "context_after", "value"):
+            a, b = getattr(rule, field), getattr(original, field)
+            assert (a is None and b is None) or a.pattern == b.pattern, (rule.id, field)
+    again = pickle.loads(pickle.dumps(cached.rules[0]))
+    assert again.id == built.rules[0].id and again.examples == built.rules[0].examples
+

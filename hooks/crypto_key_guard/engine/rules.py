@@ -9,14 +9,19 @@ from __future__ import annotations
 import os
 import re
 import sys
-from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
 
 from crypto_key_guard.engine import regex as rx
 from crypto_key_guard.engine.findings import hmac_sha256, sha256_hex
 from crypto_key_guard.engine.validators import VALIDATORS
 from crypto_key_guard.errors import ConfigError
 from crypto_key_guard.util.records import record
+
+# `typing` and `pathlib` only for the type checker and off the hook's cache-hit path: their imports are ~3.5
+# and ~3-5 ms of a hook run (pathlib brings urllib.parse and ipaddress); paths are strings until a cache miss
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any, Callable, Iterable, Sequence
 
 RULE_KEYS_REQUIRED = {"id", "description"}
 # a rule is one of two kinds: `names:` + `value:` (recognised on extracted entries) or `pattern:` (an
@@ -39,18 +44,44 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _FRAGMENT_REF = re.compile(r"\{\{([a-z_][a-z0-9_]*)\}\}")
 
 
+_PATTERNS_DIR: list[str] = []
+
+
+def _patterns_dir() -> str:
+    """The directory of the shipped pattern files. In a wheel, crypto_key_guard/patterns beside this package
+    (found without importlib.util, which with contextlib is ~3 ms of a hook run); in an editable install, where
+    the package is mapped, wherever the import system finds it."""
+    if not _PATTERNS_DIR:
+        beside = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "patterns")
+        if not os.path.isfile(os.path.join(beside, "__init__.py")):
+            import importlib.util
+
+            spec = importlib.util.find_spec("crypto_key_guard.patterns")
+            if spec is None or not spec.submodule_search_locations:
+                raise ConfigError("crypto_key_guard.patterns", "built-in pattern files are missing from the install")
+            beside = list(spec.submodule_search_locations)[0]
+        _PATTERNS_DIR.append(beside)
+    return _PATTERNS_DIR[0]
+
+
 def builtin_patterns_dir() -> Path:
     """patterns/ ships inside the wheel as the data package crypto_key_guard.patterns."""
-    import importlib.util
+    from pathlib import Path
 
-    spec = importlib.util.find_spec("crypto_key_guard.patterns")
-    if spec is None or not spec.submodule_search_locations:
-        raise ConfigError("crypto_key_guard.patterns", "built-in pattern files are missing from the install")
-    return Path(list(spec.submodule_search_locations)[0])
+    return Path(_patterns_dir())
+
+
+def _builtin_yaml_names() -> list[str]:
+    """The shipped pattern files' paths, sorted, as strings (the cache is looked up before any Path is made)."""
+    base = _patterns_dir()
+    return [os.path.join(base, name) for name in sorted(os.listdir(base))
+            if name.endswith(".yaml") and not name.startswith(".") and os.path.isfile(os.path.join(base, name))]
 
 
 def builtin_yaml_files() -> list[Path]:
-    return sorted(builtin_patterns_dir().glob("*.yaml"))
+    from pathlib import Path
+
+    return [Path(p) for p in _builtin_yaml_names()]
 
 
 def compile_regex(pattern: str, file: str, rule: str | None, shipped: bool = False) -> Any:
@@ -116,7 +147,7 @@ def load_yaml(path: Path | str, cached: bool = False) -> Any:
     the file is not shipped (the configuration file, read on every commit)."""
     from crypto_key_guard.util.fs import read_regular_file
 
-    path = Path(path)
+    path = os.fspath(path)
     try:
         raw = read_regular_file(path)  # /dev/zero, a FIFO or a huge file: an error, never a hang
     except FileNotFoundError:
@@ -183,14 +214,14 @@ CACHE_ENV = "CRYPTO_KEY_GUARD_CACHE_DIR"   # a directory, or "" to turn the cach
 _CACHE_FORMAT = b"crypto-key-guard parsed-yaml v1\0"
 
 
-def cache_dir() -> Path | None:
+def cache_dir() -> str | None:
     """Where derived data (never scanned content) is cached: the platform's per-user cache directory.
 
     A relative location (CRYPTO_KEY_GUARD_CACHE_DIR or XDG_CACHE_HOME) is ignored, as the XDG spec says: it
     would put the cache, and what the scan trusts from it, inside whatever repository the command runs in."""
     configured = os.environ.get(CACHE_ENV)
     if configured is not None:
-        return Path(configured) if configured and os.path.isabs(configured) else None
+        return configured if configured and os.path.isabs(configured) else None
     if os.name == "nt":
         base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~\\AppData\\Local")
     elif sys.platform == "darwin":
@@ -198,7 +229,7 @@ def cache_dir() -> Path | None:
     else:
         xdg = os.environ.get("XDG_CACHE_HOME", "")
         base = xdg if os.path.isabs(xdg) else os.path.expanduser("~/.cache")
-    return Path(base) / "crypto-key-guard" if os.path.isabs(base) else None
+    return os.path.join(base, "crypto-key-guard") if os.path.isabs(base) else None
 
 
 # What is read back from the cache is verified: each entry carries an HMAC of its content under a random key that
@@ -208,11 +239,11 @@ _CACHE_MAGIC = b"ckg-cache v2\0"
 _CACHE_KEY: dict[str, bytes | None] = {}
 
 
-def _private_cache_dir(base: Path, create: bool) -> bool:
+def _private_cache_dir(base: str, create: bool) -> bool:
     """The cache directory exists (made 0700 when create), belongs to this user and only they can enter it."""
     try:
         if create:
-            base.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(os.path.dirname(base), exist_ok=True)
             try:
                 os.mkdir(base, 0o700)
             except FileExistsError:
@@ -237,14 +268,14 @@ def _private_cache_dir(base: Path, create: bool) -> bool:
     return True
 
 
-def _cache_key(base: Path, create: bool) -> bytes | None:
+def _cache_key(base: str, create: bool) -> bytes | None:
     """The cache's HMAC key (32 random bytes in <cache>/key, 0600), made on first write; None: do not use the cache."""
-    known = _CACHE_KEY.get(str(base))
-    if known is not None or (str(base) in _CACHE_KEY and not create):
+    known = _CACHE_KEY.get(base)
+    if known is not None or (base in _CACHE_KEY and not create):
         return known
     key = None
     if _private_cache_dir(base, create):
-        path = base / "key"
+        path = os.path.join(base, "key")
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
         try:
             fd = os.open(path, flags)
@@ -269,13 +300,13 @@ def _cache_key(base: Path, create: bool) -> bytes | None:
                 data = fh.read(33)
             owner_ok = not hasattr(os, "getuid") or (st.st_uid == os.getuid() and not st.st_mode & 0o077)
             key = data if len(data) == 32 and owner_ok else None
-    _CACHE_KEY[str(base)] = key
+    _CACHE_KEY[base] = key
     return key
 
 
-def _cache_read(target: Path) -> bytes | None:
+def _cache_read(target: str) -> bytes | None:
     """The verified content of a cache entry, or None (missing, damaged, planted, or no key)."""
-    key = _cache_key(target.parent, create=False)
+    key = _cache_key(os.path.dirname(target), create=False)
     if key is None:
         return None
     try:
@@ -287,39 +318,39 @@ def _cache_read(target: Path) -> bytes | None:
     if not blob.startswith(_CACHE_MAGIC) or len(blob) < head + 32:
         return None
     tag, payload = blob[head: head + 32], blob[head + 32:]
-    expected = hmac_sha256(key, os.fsencode(target.name) + b"\0" + payload)
+    expected = hmac_sha256(key, os.fsencode(os.path.basename(target)) + b"\0" + payload)
     diff = 0
     for a, b in zip(tag, expected):  # compared in full: no early exit
         diff |= a ^ b
     return payload if diff == 0 else None
 
 
-def _cache_write(target: Path, payload: bytes) -> None:
-    key = _cache_key(target.parent, create=True)
+def _cache_write(target: str, payload: bytes) -> None:
+    key = _cache_key(os.path.dirname(target), create=True)
     if key is None:
         return
-    tag = hmac_sha256(key, os.fsencode(target.name) + b"\0" + payload)
+    tag = hmac_sha256(key, os.fsencode(os.path.basename(target)) + b"\0" + payload)
     _atomic_cache_write(target, _CACHE_MAGIC + tag + payload)
 
 
 _SHIPPED_DIR: str | None = None
 
 
-def _is_shipped(path: Path) -> bool:
+def _is_shipped(path: str | os.PathLike) -> bool:
     global _SHIPPED_DIR
     try:
         if _SHIPPED_DIR is None:
-            _SHIPPED_DIR = os.path.realpath(builtin_patterns_dir())
+            _SHIPPED_DIR = os.path.realpath(_patterns_dir())
         return os.path.dirname(os.path.realpath(path)) == _SHIPPED_DIR
     except (ConfigError, OSError):
         return False
 
 
-def _cache_file(raw: bytes) -> Path | None:
+def _cache_file(raw: bytes) -> str | None:
     base = cache_dir()
     if base is None:
         return None
-    return base / f"yaml-{sha256_hex(_CACHE_FORMAT + raw)}.json"
+    return os.path.join(base, f"yaml-{sha256_hex(_CACHE_FORMAT + raw)}.json")
 
 
 def _parsed_cache_get(raw: bytes) -> tuple[Any] | None:
@@ -354,13 +385,13 @@ def _parsed_cache_put(raw: bytes, data: Any) -> None:
     _cache_write(target, text.encode("utf-8"))
 
 
-def _atomic_cache_write(target: Path, payload: bytes) -> None:
+def _atomic_cache_write(target: str, payload: bytes) -> None:
     """Write a cache file atomically (a concurrent reader sees the whole file or none); never an error."""
     import contextlib
     import tempfile
 
     try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".tmp-", suffix=os.path.splitext(target)[1])
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(payload)
@@ -661,11 +692,14 @@ def load_rules(
 
     check_examples: run on each user rule (engine.selftest.verify_examples): the loader cannot run the scanner
     itself, which imports it."""
-    builtin = builtin_yaml_files() if include_builtin else []
-    if builtin and not extra_files:
-        cached = _built_cache_get(builtin)
+    shipped = _builtin_yaml_names() if include_builtin else []
+    if shipped and not extra_files:
+        cached = _built_cache_get(shipped)
         if cached is not None:
             return _without(cached, disabled)
+    from pathlib import Path
+
+    builtin = [Path(p) for p in shipped]
     files: list[Path] = builtin + [Path(f) for f in extra_files]
     documents = []
     fragments: dict[str, str] = {}
@@ -748,7 +782,7 @@ def load_rules(
                     venue_words=_squashed(venue_words).union(*(r.venue for r in every)),
                     owner_words=_squashed(owner_words))
     if builtin and not extra_files:
-        _built_cache_put(builtin, built, [p for _, p in placeholder_patterns])
+        _built_cache_put(shipped, built, [p for _, p in placeholder_patterns])
     return _without(built, disabled)
 
 
@@ -818,13 +852,16 @@ def _built_cache_file(builtin: list[Path]) -> Path | None:
     if base is None:
         return None
     try:
-        parts = [_BUILT_FORMAT, ",".join(Rule._fields).encode(), os.fsencode(str(builtin_patterns_dir()))]
-        parts += [os.fsencode(p.name) + b"\0" + p.read_bytes() for p in builtin]
-        parts.append(Path(__file__).with_name("venue_rules.py").read_bytes())  # it builds rules from the tables
+        parts = [_BUILT_FORMAT, ",".join(Rule._fields).encode(), os.fsencode(_patterns_dir())]
+        for p in builtin:
+            with open(p, "rb") as fh:
+                parts.append(os.fsencode(os.path.basename(p)) + b"\0" + fh.read())
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "venue_rules.py"), "rb") as fh:
+            parts.append(fh.read())
     except OSError:
         return None
     digest = sha256_hex(b"\0".join(parts))
-    return base / f"rules-{digest}.marshal"
+    return os.path.join(base, f"rules-{digest}.marshal")
 
 
 def _built_cache_get(builtin: list[Path]) -> RuleSet | None:
@@ -896,6 +933,7 @@ def _built_cache_put(builtin: list[Path], built: RuleSet, placeholders: list[str
         return
 
 
+_DEFAULT: RuleSet | None = None
 _DEFAULT: RuleSet | None = None
 
 

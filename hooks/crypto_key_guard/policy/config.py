@@ -6,10 +6,15 @@ turn a setting off). `crypto-key-guard config` prints the effective configuratio
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Any
 
 from crypto_key_guard.errors import ConfigError
+
+# `typing` and `pathlib` only for the type checker: their imports are ~3.5 and ~3-5 ms of a hook run. The hook's
+# path (prepare) works on strings (root_dir, file, project_root_dir); Path is made for the commands that ask.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 YAML_NAME = ".crypto-key-guard.yaml"
 PYPROJECT = "pyproject.toml"
@@ -35,20 +40,27 @@ DEFAULTS: dict[str, Any] = {
 
 
 class Config:
-    __slots__ = ("root", "source", "values")
+    __slots__ = ("root_dir", "source", "values")
 
-    def __init__(self, root: Path, source: str | None = None, values: dict[str, Any] | None = None) -> None:
-        self.root = root
+    def __init__(self, root: str | os.PathLike, source: str | None = None,
+                 values: dict[str, Any] | None = None) -> None:
+        self.root_dir: str = os.fspath(root)  # the project root, as a string
         self.source = source    # the file it came from, None for defaults only
         self.values: dict[str, Any] = {} if values is None else values
 
+    @property
+    def root(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.root_dir)
+
     def __repr__(self) -> str:
-        return f"Config(root={self.root!r}, source={self.source!r}, values={self.values!r})"
+        return f"Config(root={self.root_dir!r}, source={self.source!r}, values={self.values!r})"
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not Config:
             return NotImplemented
-        return (self.root, self.source, self.values) == (other.root, other.source, other.values)
+        return (self.root_dir, self.source, self.values) == (other.root_dir, other.source, other.values)
 
     __hash__ = None  # mutable, like the dataclass it was
 
@@ -63,25 +75,38 @@ class Config:
         return merged
 
     def path(self, relative: str) -> Path:
+        from pathlib import Path
+
         p = Path(relative)
         return p if p.is_absolute() else self.root / p
 
+    def file(self, relative: str) -> str:
+        """path() as a string, without pathlib (the hook's ignore file)."""
+        return os.path.normpath(os.path.join(self.root_dir, relative))
+
     def effective(self) -> dict[str, Any]:
         out = {k: (self.section(k) if isinstance(DEFAULTS[k], dict) else self.get(k)) for k in DEFAULTS}
-        return {"root": str(self.root), "source": self.source, **out}
+        return {"root": self.root_dir, "source": self.source, **out}
 
 
 def project_root(start: str | os.PathLike = ".") -> Path:
+    from pathlib import Path
+
+    return Path(project_root_dir(start))
+
+
+def project_root_dir(start: str | os.PathLike = ".") -> str:
+    """project_root() as a string, without pathlib."""
     from crypto_key_guard.util.git import git_toplevel
 
-    start_path = Path(start)
-    if start_path.is_file():
-        start_path = start_path.parent
-    top = (_holds_git_dir(start_path) or git_toplevel(str(start_path))) if start_path.is_dir() else None
-    return Path(top) if top else start_path.resolve()
+    start_path = os.fspath(start) or "."
+    if os.path.isfile(start_path):
+        start_path = os.path.dirname(start_path) or "."
+    top = (_holds_git_dir(start_path) or git_toplevel(start_path)) if os.path.isdir(start_path) else None
+    return os.path.normpath(top) if top else os.path.realpath(start_path)
 
 
-def _holds_git_dir(path: Path) -> str | None:
+def _holds_git_dir(path: str) -> str | None:
     """The answer of `git rev-parse --show-toplevel` without starting git (which, with importing subprocess,
     costs a hook ~8 ms per commit) in the usual case, a hook running at the root of its repository: `path`
     holds the repository (.git directory, or a worktree's/submodule's .git file) and no GIT_DIR/GIT_WORK_TREE
@@ -100,23 +125,28 @@ def _holds_git_dir(path: Path) -> str | None:
     return os.path.realpath(path) if found else None
 
 
-def finding_base(args: Any, start: str | os.PathLike = ".") -> Path:
+def finding_base(args: Any, start: str | os.PathLike = ".") -> str:
     """The directory a command's finding paths are relative to: the repository root for --staged and
     --history, else the current directory (`scan` names files as the user would open them from there)."""
     if any(getattr(args, name, None) for name in ("staged", "history", "since", "rev_range")):
-        return project_root(start)
-    return Path.cwd()  # `scan` names files as given from here (one/file.py), whatever the roots
+        return project_root_dir(start)
+    return os.getcwd()  # `scan` names files as given from here (one/file.py), whatever the roots
 
 
-def root_relative(file: str, base: Path, root: Path) -> str:
+def root_relative(file: str, base: str | os.PathLike, root: str | os.PathLike) -> str:
     """A finding's path relative to the project root, with '/' (what ignore globs and SARIF URIs use);
     a file outside the root keeps its absolute path."""
     full = os.path.normpath(os.path.join(os.path.realpath(base), file))
     try:
         rel = os.path.relpath(full, os.path.realpath(root))
     except ValueError:  # another drive on Windows
-        return Path(full).as_posix()
-    return Path(full).as_posix() if rel == ".." or rel.startswith(".." + os.sep) else Path(rel).as_posix()
+        return _posix(full)
+    return _posix(full) if rel == ".." or rel.startswith(".." + os.sep) else _posix(rel)
+
+
+def _posix(path: str) -> str:
+    """A normalised path with '/' (PurePath.as_posix without pathlib)."""
+    return path if os.sep == "/" else path.replace(os.sep, "/")
 
 
 def _check(value: Any, kind: Any, file: str, key: str) -> None:
@@ -173,31 +203,35 @@ def _key(key: Any) -> str:
     return str(key).replace("-", "_")
 
 
-def load_config(root: Path, explicit: str | None = None) -> Config:
+def load_config(root: str | os.PathLike, explicit: str | None = None) -> Config:
+    root = os.fspath(root)
     if explicit:
-        path = Path(explicit)
-        if not path.exists():
+        from pathlib import Path
+
+        path = str(Path(explicit))  # named as before in messages
+        if not os.path.exists(path):
             raise ConfigError(explicit, "no such configuration file")
         return _load_file(path, root)
-    yaml_path = root / YAML_NAME
-    if yaml_path.is_file():
+    yaml_path = os.path.join(root, YAML_NAME)
+    if os.path.isfile(yaml_path):
         return _load_file(yaml_path, root)
-    pyproject = root / PYPROJECT
-    if pyproject.is_file() and _mentions_us(pyproject):
+    pyproject = os.path.join(root, PYPROJECT)
+    if os.path.isfile(pyproject) and _mentions_us(pyproject):
         return _load_file(pyproject, root)
     return Config(root=root)
 
 
-def _mentions_us(pyproject: Path) -> bool:
+def _mentions_us(pyproject: str) -> bool:
     """Most pyproject.toml files have no section of ours: skip the TOML parser (an import per commit) then."""
     try:
-        return b"crypto-key-guard" in pyproject.read_bytes()
+        with open(pyproject, "rb") as fh:
+            return b"crypto-key-guard" in fh.read()
     except OSError:
         return True  # let the real load report it
 
 
-def _load_file(path: Path, root: Path) -> Config:
-    if path.name == PYPROJECT or path.suffix == ".toml":
+def _load_file(path: str, root: str) -> Config:
+    if os.path.basename(path) == PYPROJECT or os.path.splitext(path)[1] == ".toml":
         try:
             import tomllib  # type: ignore[import-not-found]
         except ModuleNotFoundError:  # Python < 3.11

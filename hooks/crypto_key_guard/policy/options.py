@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Sequence
 
 from crypto_key_guard.errors import EXIT_USAGE, UsageError
 
+TYPE_CHECKING = False  # `typing` only for the type checker: its import is ~3.5 ms of a hook run
 if TYPE_CHECKING:  # the hook reads a plain file list without argparse (crypto_key_patterns.py)
+    from typing import Any, Sequence
     import argparse
 
 # what add_rule_options leaves in the namespace when none of its options is given
@@ -62,7 +63,7 @@ class Session:
             return path
         rel = self._relative.get(path)
         if rel is None:
-            rel = self._relative[path] = root_relative(path, self.base, self.config.root)
+            rel = self._relative[path] = root_relative(path, self.base, self.config.root_dir)
         return rel
 
     def excluded(self, path: str) -> bool:
@@ -101,10 +102,10 @@ def prepare(args: argparse.Namespace, start: str = ".", use_ignore_file: bool = 
     from crypto_key_guard.engine.findings import Fingerprinter
     from crypto_key_guard.engine.rules import default_rules, load_rules
     from crypto_key_guard.engine.scanner import Scanner
-    from crypto_key_guard.policy.config import finding_base, load_config, project_root
+    from crypto_key_guard.policy.config import finding_base, load_config, project_root_dir
     from crypto_key_guard.policy.ignorefile import IgnoreEntries, load_ignore_file
 
-    cfg = load_config(project_root(start), getattr(args, "config", None))
+    cfg = load_config(project_root_dir(start), getattr(args, "config", None))
     patterns = [str(cfg.path(p)) for p in cfg.get("patterns")] + list(args.patterns)
     disable = list(cfg.get("disable")) + list(args.disable)
     if patterns or disable:
@@ -115,12 +116,12 @@ def prepare(args: argparse.Namespace, start: str = ".", use_ignore_file: bool = 
         ruleset = default_rules()
     include_public = args.include_public_test_keys if args.include_public_test_keys is not None \
         else cfg.get("include_public_test_keys")
-    ignore_path = cfg.path(cfg.get("ignore_file"))
+    ignore_path = cfg.file(cfg.get("ignore_file"))
     ignore = load_ignore_file(ignore_path) if use_ignore_file else IgnoreEntries()  # its salt keys fingerprints
     if ignore.legacy:
         from crypto_key_guard.policy.ignorefile import legacy_message
 
-        print(f"crypto-key-guard: warning: {legacy_message(str(ignore_path), len(ignore))}", file=sys.stderr)
+        print(f"crypto-key-guard: warning: {legacy_message(ignore_path, len(ignore))}", file=sys.stderr)
     scanner = Scanner(ruleset, min_confidence=args.min_confidence or cfg.get("min_confidence"),
                       include_public_test_keys=bool(include_public), fingerprint=Fingerprinter(ignore.salt))
     scanner.containers = expand_archives
@@ -133,8 +134,8 @@ def prepare(args: argparse.Namespace, start: str = ".", use_ignore_file: bool = 
     if session.base is not None:
         from crypto_key_guard.policy.config import root_relative
 
-        session.own_files = frozenset({root_relative(str(ignore_path), cfg.root, cfg.root)})
-        session._own_names = frozenset({ignore_path.name})
+        session.own_files = frozenset({root_relative(ignore_path, cfg.root_dir, cfg.root_dir)})
+        session._own_names = frozenset({os.path.basename(ignore_path)})
     return session
 
 

@@ -1,7 +1,10 @@
 """The repository a path belongs to, asked of git (policy and sources both need it)."""
 from __future__ import annotations
 
-from typing import Optional
+TYPE_CHECKING = False  # `typing` only for the type checker: its import is ~3.5 ms of a hook run
+if TYPE_CHECKING:
+    from typing import Optional
+
 
 
 def git_toplevel(path: str = ".") -> Optional[str]:
