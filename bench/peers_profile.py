@@ -46,8 +46,11 @@ GROUPS = (  # first match wins: (group, regex over "file:function"; "~" is the f
 
 
 _RUNNER = """
-import cProfile, runpy, sys, time
+import cProfile, os, runpy, sys, time
 out, module, *args = sys.argv[1:]
+def _exit(code):  # the hook's console script ends with os._exit: end the profile instead
+    raise SystemExit(code)
+os._exit = _exit
 sys.argv = [module, *args]
 profiler = cProfile.Profile(time.process_time)
 profiler.enable()
