@@ -48,9 +48,9 @@ _PATTERNS_DIR: list[str] = []
 
 
 def _patterns_dir() -> str:
-    """The directory of the shipped pattern files. In a wheel, crypto_key_guard/patterns beside this package
-    (found without importlib.util, which with contextlib is ~3 ms of a hook run); in an editable install, where
-    the package is mapped, wherever the import system finds it."""
+    """The directory of the shipped pattern files, as a string. In a wheel, crypto_key_guard/patterns beside this
+    package (no importlib.util and no search of sys.path on the hook's path); in an editable install, where the
+    package is mapped, wherever the import system finds it."""
     if not _PATTERNS_DIR:
         beside = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "patterns")
         if not os.path.isfile(os.path.join(beside, "__init__.py")):

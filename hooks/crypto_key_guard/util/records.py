@@ -2,8 +2,8 @@
 
 Kept as a start-up trick because it is measured to pay: importing dataclasses (it pulls in inspect, ast, dis,
 tokenize) adds 9.6 ms of CPU time to a crypto-key-patterns run on a 10-file commit (median of 30 interleaved
-runs, 78.6 -> 88.1 ms, 2026-12-03). `typing` (3.5 ms), `shutil` (3.1 ms) and `hashlib` (0.9 ms) stay under the
-5 ms bar and are used normally. `@record` turns an annotated class into a named tuple, as typing.NamedTuple does: fields in
+runs, 78.6 -> 88.1 ms, 2026-12-03). `shutil` (3.1 ms) and `hashlib` (0.9 ms) stay under the 5 ms bar and are used
+normally; `typing` is off the hook's path together with `pathlib` (docs/architecture.md). `@record` turns an annotated class into a named tuple, as typing.NamedTuple does: fields in
 annotation order, class-level values as defaults, `_replace` / `_asdict` in place of dataclasses.replace/asdict.
 As with a frozen dataclass, a record equals only a record of its own class, never a plain tuple.
 """
