@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from crypto_key_guard.engine import scanner as engine
 
 from crypto_key_guard.engine import rules
+from crypto_key_guard.engine.extract import names
 from crypto_key_guard.engine.scanner import KeywordIndex, Scanner, scan_items
 from crypto_key_guard.engine.examples import expand
 from crypto_key_guard.engine.rules import default_rules
@@ -96,8 +98,34 @@ def test_keyword_index_agrees_with_lowered_search(rng: random.Random) -> None:
             parts.append(rng.choice(alphabet))
         data = "".join(parts).encode("utf-8")
         lowered = data.lower()
-        expected = {i for i, k in enumerate(index.keywords) if k in lowered}
+        # a word-start keyword counts only where a word of names.py's split starts (xt in XT_KEY, not in next)
+        word_starts = {m.start() for m in _WORDS.finditer(data)}
+        expected = {i for i, k in enumerate(index.keywords)
+                    if k in lowered and (i not in index._word_start or
+                                         any(at in word_starts for at in _occurrences(lowered, k)))}
         assert index.present(data) == expected, data
+
+
+_WORDS = re.compile(names._SPLIT.pattern.encode())
+
+
+def _occurrences(text: bytes, word: bytes) -> list[int]:
+    found, at = [], text.find(word)
+    while at >= 0:
+        found.append(at)
+        at = text.find(word, at + 1)
+    return found
+
+
+def test_word_start_keywords_skip_hits_inside_words() -> None:
+    """A venue's keyword inside another word (xt in `next`) opens no region; where a word starts it does."""
+    index = KeywordIndex(default_rules().rules)
+    xt = index.keywords.index(b"xt")
+    assert xt in index._word_start
+    for inside in (b"next = context.text", b"NEXT_TEXT", b"Text", b"ABXT"):
+        assert xt not in index.present(inside), inside
+    for word in (b"XT_API_KEY", b"xt_key", b"myXtClient", b"APIXtKey", b"2xt", b'"xt"', b"xt"):
+        assert xt in index.present(word), word
 
 
 def test_walk_lists_like_os_walk(tmp_path: Path) -> None:

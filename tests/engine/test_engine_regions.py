@@ -13,6 +13,7 @@ import base64
 import io
 import os
 import random
+import re
 
 import pytest
 import re2
@@ -20,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crypto_key_guard.engine import scanner as engine
+from crypto_key_guard.engine.extract import names
 from crypto_key_guard.engine.scanner import SNIFF_BYTES, KeywordIndex, Scanner, region_spans
 from crypto_key_guard.engine.examples import expand, seeded
 from crypto_key_guard.engine.findings import Fingerprinter
@@ -338,14 +340,20 @@ CUSTOM_INDEX = KeywordIndex([_rule([b"k", b"ke", b"key", b"keys", b"ey", b"pk", 
 
 
 def brute_positions(index: KeywordIndex, data: bytes) -> dict[int, list[int]]:
+    """Every occurrence; a word-start keyword's only where a word of names.py's split starts (xt not in next)."""
     lowered = data.lower()
+    word_starts = {m.start() for m in _WORDS.finditer(data)}
     found: dict[int, list[int]] = {}
     for i, k in enumerate(index.keywords):
         at = lowered.find(k)
         while at >= 0:
-            found.setdefault(i, []).append(at)
+            if i not in index._word_start or at in word_starts:
+                found.setdefault(i, []).append(at)
             at = lowered.find(k, at + 1)
     return found
+
+
+_WORDS = re.compile(names._SPLIT.pattern.encode())
 
 
 def _fragments(index: KeywordIndex) -> st.SearchStrategy[bytes]:

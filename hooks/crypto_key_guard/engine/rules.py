@@ -31,6 +31,7 @@ RULE_KEYS_OPTIONAL = {
     "keywords", "min_entropy", "placeholders", "allow", "validators", "severity", "confidence", "kind",
     "exchange", "context", "context_window", "ref", "remediation", "examples", "family", "entropy_only",
     "use_placeholders", "context_after", "context_after_window", "span", "regex", "pattern", "names", "value",
+    "keywords_at_word_start",
 }
 NAMES_KEYS = {"venue", "credential", "callees", "layouts", "pair", "strict", "ends_name", "with_venue"}
 LAYOUTS = ("quoted", "env", "ini", "yaml", "cli", "xml", "csv", "url", "list", "call", "code")
@@ -431,6 +432,10 @@ class Rule:
     entropy_only: bool = False      # matched on shape alone: suppressed in minified code
     use_placeholders: bool = True   # apply the shared placeholder list (off for e.g. mnemonics: real words)
     span: int = DEFAULT_SPAN        # the regex runs only within this many bytes (plus context windows) of a keyword
+    # a keyword counts only where a word of the text starts (xt in XT_API_KEY or xtClient, not in next or text),
+    # or inside one of the rule's venue words written whole (team in bitteam): for rules that tie a venue only
+    # by whole words (names as tokens, a context with word boundaries)
+    keywords_at_word_start: bool = False
     # a `names:` rule (regex is None): the whole value's shape, and the squashed words that tie an entry to it
     value: Any = None               # RE2, matched against the whole value (fullmatch)
     venue: frozenset = frozenset()  # words naming the venue (own name, enclosing names; else context or pair)
@@ -647,6 +652,8 @@ def _build_rule(raw: Any, file: str, fragments: dict[str, str], index: int, lazy
     _expect(isinstance(entropy_only, bool), file, "'entropy_only' must be true or false", rid)
     use_placeholders = raw.get("use_placeholders", True)
     _expect(isinstance(use_placeholders, bool), file, "'use_placeholders' must be true or false", rid)
+    at_word_start = raw.get("keywords_at_word_start", False)
+    _expect(isinstance(at_word_start, bool), file, "'keywords_at_word_start' must be true or false", rid)
     span = raw.get("span", DEFAULT_SPAN)
     _expect(isinstance(span, int) and not isinstance(span, bool) and 64 <= span <= 1 << 20, file,
             "'span' must be an integer from 64 to 1048576 (bytes)", rid)
@@ -677,6 +684,7 @@ def _build_rule(raw: Any, file: str, fragments: dict[str, str], index: int, lazy
         entropy_only=entropy_only,
         use_placeholders=use_placeholders,
         span=span,
+        keywords_at_word_start=at_word_start,
         **named,
         examples={k: list(examples.get(k) or []) for k in ("match", "no_match")},
     )

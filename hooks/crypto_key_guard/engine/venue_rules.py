@@ -133,6 +133,8 @@ def _rule(spec: dict, template: dict, rid: str, entry: dict, field: str, cred: d
     raw: dict = {
         "id": rid,
         "keywords": _keywords(named, spec.get("keyword_noise") or ()),
+        # every tie (a name's tokens, the contexts below) needs the venue word whole: xt is not in `next`
+        "keywords_at_word_start": True,
         "description": f"{entry['name']} {template['label']}",
         "exchange": entry["name"],
         "kind": kind,
