@@ -40,7 +40,7 @@ def whole_file_scanner(**kwargs) -> Scanner:
     scanner = Scanner(RULESET, **kwargs)
     index = scanner._active()
 
-    def plan(data: bytes):
+    def plan(data: bytes, gated: bool = True):
         lowered = data.lower()
         return [(rule, None) for rule in index.active if not rule.keywords or any(k in lowered for k in rule.keywords)]
     index.plan = plan
@@ -589,3 +589,18 @@ def test_binary_file_read_no_further_than_the_sniff(tmp_path, size: int) -> None
         stream = CountingReader(raw, seekable=False)
         assert Scanner(RULESET).scan_stream(stream, "blob.bin") == ([], "binary")
         assert stream.bytes_read <= SNIFF_BYTES
+
+
+def test_value_gate_reads_key_regions_only_near_a_value_of_the_shape(rng: random.Random) -> None:
+    """ethereum-private-key is keyed on `key`: its regions are read only where a run of hex (a key, or a piece of
+    one joined from literals) or a base64 text long enough to hold one is near; a notebook keeps them all."""
+    index = Scanner(RULESET)._active()
+    plain = b"def sign(self, key):\n    return self.private_key.sign(key)\n" * 3
+    assert "ethereum-private-key" not in {r.id for r in index.runnable(plain)}
+    key = "".join(rng.choice("0123456789abcdef") for _ in range(64))
+    piece = b'PRIVATE_KEY = ("0x%s"\n    "%s")\n' % (key[:22].encode(), key[22:].encode())
+    encoded = b"data:\n  private_key: " + base64.b64encode(("0x" + key).encode()) + b"\n"
+    for text in (plain + piece, plain + encoded):
+        assert "ethereum-private-key" in {r.id for r in index.runnable(text)}
+    assert "ethereum-private-key" in {r.id for r, _ in index.plan(plain, gated=False)}
+    assert Scanner(RULESET).scan_bytes(plain + encoded, "secret.yaml")

@@ -119,7 +119,7 @@ class Scanner:
         is base64 as a whole is decoded and scanned again (at most MAX_DECODE_DEPTH levels)."""
         found: list[RawMatch] = []
         named: list = []
-        for rule, regions in self._active().plan(data):
+        for rule, regions in self._active().plan(data, not path.lower().endswith(".ipynb")):
             if rule.value is not None:
                 named.append((rule, regions))
                 continue
@@ -472,6 +472,9 @@ class KeywordIndex:
             for i in need:
                 self._rules_of[i].append(n)
         self._always = [n for n, need in enumerate(self.need) if not need]
+        # names rules keyed on words any code holds (key, pk, wallet) whose value has a long run of one alphabet:
+        # a region is read only when that alphabet's run, or a base64 text long enough to hold it, is near
+        self._value_gates = {n: gate for n, r in enumerate(rules) if self.need[n] and (gate := _value_gate(r))}
         self._unkeyed = tuple(r for r in rules if not r.keywords and r.value is None)
         self._shaped = tuple(r for r in rules if not r.keywords and r.value is not None)
         self._gates: dict[tuple[str, ...], Any] = {}
@@ -530,8 +533,10 @@ class KeywordIndex:
         """Indexes (into self.keywords) of the keywords that occur in data, case-insensitively (ASCII)."""
         return set(self.positions(data))
 
-    def plan(self, data: bytes) -> list[tuple[Rule, Optional[list[tuple[int, int]]]]]:
-        """(rule, regions) for each rule that may match, in rule order; regions None means the whole buffer."""
+    def plan(self, data: bytes, gated: bool = True) -> list[tuple[Rule, Optional[list[tuple[int, int]]]]]:
+        """(rule, regions) for each rule that may match, in rule order; regions None means the whole buffer.
+        gated=False keeps the regions of value-gated rules whose value is not near (a notebook's outputs show
+        values far from the input that names them)."""
         found = self.positions(data)
         # rules without keywords (pattern rules, and names rules run around their value's shape): one search of
         # them all tells where the first can start, and in most files that none can
@@ -556,6 +561,15 @@ class KeywordIndex:
             regions = shared.get(reach)
             if regions is None:
                 regions = shared[reach] = _regions(found, *reach, size)
+            gate = self._value_gates.get(n) if gated else None
+            if gate is not None and regions:
+                key = (reach, gate)
+                gated = shared.get(key)
+                if gated is None:
+                    gated = shared[key] = _gated(gate, data, regions)
+                if not gated:
+                    continue
+                regions = gated
             plan.append((rule, None if regions == [(0, size)] else regions))
         return plan
 
@@ -635,6 +649,45 @@ def _word_start_keywords(rules: list[Rule], keywords: list[bytes]) -> frozenset:
             else:
                 excluded.add(i)
     return frozenset(word_start - excluded)
+
+
+GATE_AFTER = 512  # bytes after a region where a gated rule's value may still start (a list's first item)
+_GATES: dict[str, Any] = {}
+
+
+def _value_gate(rule: Rule) -> Any:
+    """The gate of a names rule that names no venue and whose value holds a run of at least 32 characters of one
+    class (`[0-9a-fA-F]{64}`, `[1-9A-HJ-NP-Za-km-z]{86,88}`): a quarter of that run (a piece of a value joined
+    from literals) or a base64 text as long as the value encoded (a Kubernetes Secret's data); None otherwise."""
+    import re
+
+    if rule.value is None or rule.venue or rule.pair:
+        return None
+    runs = [(int(m.group(2)), m.group(1)) for m in re.finditer(r"(\[[^\]\\]+\])\{([0-9]+)(?:,[0-9]*)?\}",
+                                                                _pattern_text(rule.value))]
+    if not runs:
+        return None
+    least, alphabet = max(runs)
+    if least < 32:
+        return None
+    # a quarter of the run: a value wrapped over three or four joined literals still shows one piece
+    source = f"{alphabet}{{{max(16, least // 4)}}}|[A-Za-z0-9+/=_-]{{{(least * 4 + 2) // 3}}}"
+    gate = _GATES.get(source)
+    if gate is None:
+        from crypto_key_guard.engine import regex as rx
+
+        gate = _GATES[source] = rx.compile(source.encode())
+    return gate
+
+
+def _gated(gate: Any, data: bytes, regions: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The regions with a match of the gate within them or GATE_AFTER bytes after."""
+    size = len(data)
+    native = getattr(gate, "_regexp", None)
+    if native is None or _UNANCHORED is None:
+        return [(lo, hi) for lo, hi in regions if gate.search(data, lo, min(size, hi + GATE_AFTER)) is not None]
+    match = native.Match
+    return [(lo, hi) for lo, hi in regions if match(_UNANCHORED, data, lo, min(size, hi + GATE_AFTER))[0][0] >= 0]
 
 
 MAX_SHAPE_REGIONS = 10000
