@@ -552,7 +552,7 @@ class KeywordIndex:
             rule, reach = self.active[n], self._reach[n]
             if reach is None:  # no keywords
                 if rule.value is not None:  # a names rule without keywords runs around its values' shape
-                    regions = _shape_regions(rule, data) if first >= 0 else []
+                    regions = _shape_regions(rule, data, first) if first >= 0 else []
                     if regions:
                         plan.append((rule, regions))
                 elif rule.id in unkeyed:
@@ -693,11 +693,12 @@ def _gated(gate: Any, data: bytes, regions: list[tuple[int, int]]) -> list[tuple
 MAX_SHAPE_REGIONS = 10000
 
 
-def _shape_regions(rule: Rule, data: bytes) -> list[tuple[int, int]]:
-    """Regions around each place the rule's value shape occurs (at most MAX_SHAPE_REGIONS, merged)."""
+def _shape_regions(rule: Rule, data: bytes, first: int = 0) -> list[tuple[int, int]]:
+    """Regions around each place the rule's value shape occurs (at most MAX_SHAPE_REGIONS, merged); `first`: where
+    the first match of any rule without keywords starts (the shape is one of them: none occurs before it)."""
     size = len(data)
     regions: list[tuple[int, int]] = []
-    for n, (start, end) in enumerate(region_spans(rule.value, data, ((0, size),), 0)):
+    for n, (start, end) in enumerate(region_spans(rule.value, data, ((first, size),), 0)):
         if n >= MAX_SHAPE_REGIONS:
             break
         lo, hi = max(0, start - rule.span), min(size, end + 64)

@@ -1207,12 +1207,12 @@ def enclosing_names(data: bytes, pos: int) -> list[str]:
     calls it sits in (`{"binance": {"key": ...}}`, `ccxt.binance({...})`, YAML and pretty-printed JSON by
     indentation, INI/TOML `[section]` headers). Looks back at most PATH_BACK bytes."""
     global _KEY_BEFORE
-    if _KEY_BEFORE is None:
-        import re
+    if _KEY_BEFORE is None:  # RE2 where installed: the stdlib backtracks through each start (~100 us a call)
+        from crypto_key_guard.engine import regex as rx
 
-        _KEY_BEFORE = re.compile(
+        _KEY_BEFORE = rx.compile(
             rb"(?:([A-Za-z_$][\w$.\-]*)\\?[\"'`]?\]?[ \t]*(?:=>|:=|=|:)[ \t]*)?"
-            rb"(?:(?:new[ \t]+)?([A-Za-z_$][\w$.]*)[ \t]*\([ \t]*)?$")
+            rb"(?:(?:new[ \t]+)?([A-Za-z_$][\w$.]*)[ \t]*\([ \t]*)?$", latin1=True)
     names: list[str] = []
     lo = max(0, pos - PATH_BACK)
     line_start = data.rfind(b"\n", lo, pos) + 1 or lo
@@ -1273,19 +1273,19 @@ def enclosing_call(data: bytes, pos: int) -> str:
 
 
 def _unclosed(data: bytes, line_start: int, pos: int):
-    """The brackets ( [ { opened before pos on its line and not closed before it, innermost first."""
+    """The brackets ( [ { opened before pos on its line and not closed before it, innermost first. Only the
+    brackets are visited, right to left: a byte-by-byte walk cost ~1 ms per entry on a minified line."""
     depth = 0
-    p = pos - 1
-    while p >= line_start:
-        c = data[p]
-        if c in b"}])":
+    for p in reversed([m.start() for m in _BRACKET.finditer(data, line_start, pos)]):
+        if data[p] in b"}])":
             depth += 1
-        elif c in b"{[(":
-            if depth == 0:
-                yield p
-            else:
-                depth -= 1
-        p -= 1
+        elif depth == 0:
+            yield p
+        else:
+            depth -= 1
+
+
+_BRACKET = __import__("re").compile(rb"[\[\](){}]")
 
 
 _HEADERS: list = [None, [], []]  # the buffer, its INI/TOML section header line starts, their names
