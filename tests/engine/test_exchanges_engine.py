@@ -110,6 +110,7 @@ def test_rule_with_context_outranks_one_without(tmp_path) -> None:
     ("context_after: ''", "'context_after' must be a regex string"),
     ("context_after: 'acme'\n  context_after_window: 9000", "'context_after_window' must be an integer"),
     ("context_after_window: -1", "'context_after_window' must be an integer"),
+    ("keywords_at_word_start: 'yes'", "'keywords_at_word_start' must be true or false"),
 ])
 def test_bad_context_after_is_a_config_error(tmp_path, extra: str, reason: str) -> None:
     path = tmp_path / "rules.yaml"
@@ -135,3 +136,17 @@ def test_a_name_before_the_value_ranks_ahead_of_a_name_after_it(tmp_path) -> Non
         """)
     assert rules_found(sc, f"ALPHA_KEY={TOKEN}\nBETA_KEY={TOKEN[::-1]}\n") == ["alpha-key", "beta-key"]
     assert rules_found(sc, f"KEY={TOKEN}  # beta\n") == ["beta-key"]
+
+
+def test_a_user_rule_with_keywords_at_word_start(tmp_path) -> None:
+    """A user's names rule may say its venue keyword counts only where a word starts: `ACME_KEY` is read, the
+    rule does not run around `macmeter` (acme inside a word)."""
+    path = tmp_path / "rules.yaml"
+    path.write_text("rules:\n- id: acme-key\n  description: ACME key\n  names: {venue: [acme], credential: [key]}\n"
+                    "  value: '[A-Za-z0-9]{20}'\n  keywords_at_word_start: true\n")
+    sc = Scanner(load_rules([path], include_builtin=False))
+    assert rules_found(sc, f"ACME_KEY={TOKEN}\n") == ["acme-key"]
+    assert rules_found(sc, f"acmeKey = '{TOKEN}'\n") == ["acme-key"]
+    # acme inside a word opens no region: the rule does not run there at all
+    assert sc._active().runnable(f"macmeter_key = '{TOKEN}'\n".encode()) == []
+    assert [r.id for r in sc._active().runnable(f"ACME_KEY={TOKEN}\n".encode())] == ["acme-key"]
