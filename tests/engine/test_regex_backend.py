@@ -193,3 +193,51 @@ def test_stdlib_matches_where_re2_matches_on_shipped_patterns() -> None:
                     if (a and a.span()) != (b and b.span()):
                         differing.append((rule.id, pos, a and a.span(), b and b.span()))
     assert not differing, differing[:5]
+
+
+def _run_filtered_patterns() -> list[tuple[str, str]]:
+    """Shipped patterns the stdlib matcher searches through run filters, and the scanner's combined gate of the
+    rules without keywords (an alternation of them, one searched as it is)."""
+    from crypto_key_guard.engine.scanner import Scanner, _any_of, _pattern_text
+
+    index = Scanner(default_rules())._active()
+    gate = _any_of([r.pattern for r in index._unkeyed] + [_pattern_text(r.value) for r in index._shaped])
+    found = [(rid, p) for rid, p in shipped_patterns() if rx.StdlibPattern(p.encode())._runs]
+    found.append(("unkeyed-gate", gate.pattern.decode() if isinstance(gate.pattern, bytes) else gate.pattern))
+    return found
+
+
+def test_run_filters_find_what_the_plain_stdlib_search_finds() -> None:
+    """A pattern needing a long run of a few bytes is searched only in such runs (regex._run_filters): the same
+    spans and groups as `re` searching every byte, from many start and end positions, on texts mixing the rules'
+    examples with pieces of their alphabets, blanks, boundaries and lines."""
+    import re
+
+    from crypto_key_guard.engine.examples import expand, seeded
+
+    rules = {rule.id: rule for rule in default_rules().rules}
+    filtered = _run_filtered_patterns()
+    assert len(filtered) > 10 and any(rid == "bip39-mnemonic" for rid, _ in filtered)
+    examples = [expand(t, seeded(f"{rid}-{i}")) for rid, _ in filtered if rid in rules
+                for i, t in enumerate(rules[rid].examples["match"])]
+    rng = random.Random(5)
+    pieces = ["abandon", "zoo", " ", "\t", "\n", "\\n", ", ", '", "', "1. ", "-", "_", "0x", "ff", "A", ":", "|",
+              "[", "12, ", "]", "(", "=", "deadbeef" * 8, "key = ", "Word"]
+    texts = []
+    for text in examples:
+        for _ in range(3):
+            noise = ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 30))) for _ in range(2)]
+            texts.append((noise[0] + text + noise[1]).encode())
+    texts.append(" ".join(["abandon"] * 30).encode())
+    differing = []
+    for rid, source in filtered:
+        ours = rx.StdlibPattern(source.encode())
+        assert ours._runs, rid
+        plain = re.compile(rx._rewrite(source).encode())
+        for data in texts:
+            for pos in range(0, len(data), 11):
+                for endpos in (len(data), len(data) - 1, pos + 60):
+                    a, b = ours.search(data, pos, endpos), plain.search(data, pos, max(pos, endpos))
+                    if (a and a.regs) != (b and b.regs):
+                        differing.append((rid, data[:40], pos, endpos, a and a.span(), b and b.span()))
+    assert not differing, differing[:5]

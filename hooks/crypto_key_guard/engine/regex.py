@@ -105,7 +105,7 @@ class StdlibPattern:
     searches use a copy that only starts where the previous byte is outside the run, after trying pos itself.
     """
 
-    __slots__ = ("pattern", "_compiled", "_run_starts", "groups", "groupindex")
+    __slots__ = ("pattern", "_compiled", "_run_starts", "_runs", "groups", "groupindex")
 
     def __init__(self, source: bytes, vetted: bool = False) -> None:
         """vetted: a pattern the test suite compiles with RE2 (shipped, the engine's own), not checked again."""
@@ -125,7 +125,10 @@ class StdlibPattern:
         refused = "" if vetted else _not_re2(parsed)
         if refused:
             raise RegexError(refused)
-        self._run_starts = _compile_parsed(parsed) if _guard_leading_runs(parsed, _constants()) else None
+        self._runs = _run_filters(parsed, _constants())
+        self._run_starts = None
+        if self._runs is None and _guard_leading_runs(parsed, _constants()):
+            self._run_starts = _compile_parsed(parsed)
         self.groups = self._compiled.groups
         self.groupindex = self._compiled.groupindex
 
@@ -135,9 +138,27 @@ class StdlibPattern:
     def search(self, data: bytes, pos: int | None = None, endpos: int | None = None) -> Any:
         pos = pos or 0
         endpos = len(data) if endpos is None else endpos
+        if self._runs is not None:
+            return self._search_runs(data, pos, endpos)
         if self._run_starts is None:
             return self._compiled.search(data, pos, endpos)
         return self._compiled.match(data, pos, endpos) or self._run_starts.search(data, pos, endpos)
+
+    def _search_runs(self, data: bytes, pos: int, endpos: int) -> Any:
+        """search() for a pattern whose every alternative needs a long run of a few bytes (see _run_filters): each
+        alternative is searched only in the runs long enough for it; the whole pattern then matches anchored at
+        the leftmost start found, which is where an unanchored search would have matched."""
+        size = len(data)
+        endpos = size if endpos > size else endpos
+        pos = 0 if pos < 0 else pos
+        if pos > endpos:
+            return None
+        best = -1
+        for run in self._runs:
+            start = run.first(data, pos, endpos, best)
+            if start >= 0 and (best < 0 or start < best):
+                best = start
+        return None if best < 0 else self._compiled.match(data, best, endpos)
 
     def match(self, data: bytes, pos: int | None = None, endpos: int | None = None) -> Any:
         return self._compiled.match(data, pos or 0, len(data) if endpos is None else endpos)
@@ -148,7 +169,7 @@ class StdlibPattern:
     def finditer(self, data: bytes, pos: int | None = None, endpos: int | None = None) -> Iterator[Any]:
         pos = pos or 0
         endpos = len(data) if endpos is None else endpos
-        if self._run_starts is None:
+        if self._run_starts is None and self._runs is None:
             yield from self._compiled.finditer(data, pos, endpos)
             return
         while pos <= endpos:
@@ -157,6 +178,224 @@ class StdlibPattern:
                 return
             yield m
             pos = m.end() if m.end() > m.start() else m.end() + 1
+
+
+# -- run filters: a pattern that needs a long run of a few bytes is searched only where such runs are ------------
+MIN_RUN = 16          # the shortest run worth filtering for: shorter ones are everywhere in text
+MAX_RUN_BYTES = 128   # the most distinct bytes a run may hold: letters, digits, blanks and some punctuation
+_ALL_BYTES = frozenset(range(256))
+_CATEGORY_BYTES = {"CATEGORY_DIGIT": frozenset(b"0123456789"),
+                   "CATEGORY_SPACE": frozenset(b" \t\n\r\f\v\x1c\x1d\x1e\x1f"),
+                   "CATEGORY_WORD": frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")}
+
+
+class _RunFilter:
+    """One alternative of a pattern, searched only in the runs of its core's bytes long enough for its core.
+
+    The alternative is `lead core trail`: lead and trail consume at most `lead` and `trail` bytes (a boundary
+    character such as [^A-Za-z0-9_] or nothing at all: ^, \b, $), the core only bytes of `alphabet` and at least
+    `width` of them. So every match lies within [run start - lead, run end + trail] of a run of at least `width`
+    alphabet bytes, and looking at one byte more (anchors after the trail) decides it exactly as the whole text
+    would. Runs are found with bytes.translate (alphabet bytes to 'a') and bytes.find of `width` a's: C speed,
+    where a backtracking search tries the alternative at every byte."""
+
+    __slots__ = ("table", "needle", "lead", "trail", "regex")
+
+    def __init__(self, alphabet: frozenset, width: int, lead: int, trail: int, regex: Any) -> None:
+        self.table = bytes(97 if b in alphabet else 46 for b in range(256))  # 'a' in a run, '.' outside
+        self.needle = b"a" * width
+        self.lead, self.trail, self.regex = lead, trail, regex
+
+    def first(self, data: bytes, pos: int, endpos: int, before: int) -> int:
+        """Where the alternative's leftmost match in data[pos:endpos] starts (-1: none, or none before `before`
+        when that is >= 0). The text is translated in chunks that double from pos on: memory stays small, and a
+        search that succeeds early translates at most twice what it looked at."""
+        table, needle, lead, width = self.table, self.needle, self.lead, len(self.needle)
+        # only a match starting before `before` matters: its core, and so its run, starts before before + lead
+        limit = endpos if before < 0 else min(endpos, before + lead + width)
+        chunk = max(4096, 4 * width)
+        lo, runs = pos, b""  # runs: data[lo:lo + len(runs)] translated
+        at = pos
+        while at + width <= limit:
+            i = runs.find(needle, at - lo, limit - lo)
+            if i < 0:
+                covered = lo + len(runs)
+                if covered >= limit:
+                    return -1
+                at = lo = max(at, covered - width + 1)  # a run may go on into the next chunk
+                runs = data[lo:min(endpos, lo + chunk)].translate(table)
+                chunk = min(2 * chunk, 1 << 22)
+                continue
+            end = runs.find(b".", i + width)
+            while end < 0 and lo + len(runs) < endpos:  # the run goes on past the chunk
+                seen = len(runs)
+                runs += data[lo + seen:min(endpos, lo + seen + chunk)].translate(table)
+                chunk = min(2 * chunk, 1 << 22)
+                end = runs.find(b".", seen)
+            end = endpos if end < 0 else lo + end
+            m = self.regex.search(data, max(pos, lo + i - lead), min(endpos, end + self.trail + 1))
+            if m is not None:
+                return m.start()
+            at = end
+        return -1
+
+
+def _run_filters(parsed: Any, c: Any) -> tuple | None:
+    """A _RunFilter per top-level alternative when they need long runs of a few bytes, else None. A few
+    alternatives that do not (at most a third) are searched as they are, each alone."""
+    alternation = len(parsed.data) == 1 and parsed.data[0][0] in (c.BRANCH, c.SUBPATTERN)
+    if not alternation and parsed.getwidth()[0] < MIN_RUN:  # (the compile computed it already)
+        return None
+    items = _flattened(parsed.data, parsed.state.flags, c)
+    branches = [items]
+    if len(items) == 1 and items[0][0][0] == c.BRANCH:
+        branches = [_flattened(branch.data, items[0][1], c) for branch in items[0][0][1][1]]
+    shapes = [_run_shape(branch, parsed, c) for branch in branches]
+    unfiltered = sum(shape is None for shape in shapes)
+    if unfiltered * 3 > len(shapes):
+        return None
+    filters: list = []
+    for branch, shape in zip(branches, shapes):
+        regex = _Alternative(branch, parsed)
+        filters.append(regex if shape is None else _RunFilter(*shape, regex))
+    filters.sort(key=lambda f: isinstance(f, _Alternative))  # the cheap ones first: they bound the others
+    return tuple(filters)
+
+
+class _Alternative:
+    """One alternative of a pattern, compiled alone at its first search (most texts never have a run long enough
+    for it); searched like StdlibPattern.search (a leading run only from where the run starts)."""
+
+    __slots__ = ("branch", "parsed", "compiled", "run_starts")
+
+    def __init__(self, branch: list, parsed: Any) -> None:
+        self.branch, self.parsed, self.compiled, self.run_starts = branch, parsed, None, None
+
+    def _compile(self) -> None:
+        c, parsed = _constants(), self.parsed
+        # from a copy of the alternative: the whole pattern's parse stays as it was compiled
+        alone = type(parsed)(parsed.state, [_flagged(_copied(item), item_flags, parsed, c)
+                                            for item, item_flags in self.branch])
+        guarded = _copied(alone)
+        self.run_starts = _compile_parsed(guarded) if _guard_leading_runs(guarded, c) else None
+        self.compiled = _compile_parsed(alone)
+
+    def search(self, data: bytes, pos: int, endpos: int) -> Any:
+        if self.compiled is None:
+            self._compile()
+        if self.run_starts is None:
+            return self.compiled.search(data, pos, endpos)
+        return self.compiled.match(data, pos, endpos) or self.run_starts.search(data, pos, endpos)
+
+    def first(self, data: bytes, pos: int, endpos: int, before: int) -> int:
+        m = self.search(data, pos, endpos)
+        return -1 if m is None else m.start()
+
+
+def _copied(node: Any) -> Any:
+    """A copy of a parsed pattern (or of one of its items) that _guard_leading_runs may change in place."""
+    if isinstance(node, list):
+        return [_copied(x) for x in node]
+    if isinstance(node, tuple):
+        return tuple(_copied(x) for x in node)
+    if hasattr(node, "data") and hasattr(node, "state"):  # a SubPattern
+        return type(node)(node.state, _copied(node.data))
+    return node
+
+
+def _flattened(items: list, flags: int, c: Any) -> list:
+    """A sequence with its non-capturing groups opened: [(item, the flags in force)]."""
+    out: list = []
+    for op, av in items:
+        if op == c.SUBPATTERN and av[0] is None:
+            out.extend(_flattened(av[-1].data, (flags | av[1]) & ~av[2], c))
+        else:
+            out.append(((op, av), flags))
+    return out
+
+
+def _flagged(item: Any, item_flags: int, parsed: Any, c: Any) -> Any:
+    """An item of a flattened sequence, inside a group setting its flags again when they differ."""
+    flags = parsed.state.flags
+    if item_flags == flags:
+        return item
+    return (c.SUBPATTERN, (None, item_flags & ~flags, flags & ~item_flags, type(parsed)(parsed.state, [item])))
+
+
+def _run_shape(branch: list, parsed: Any, c: Any) -> tuple[frozenset, int, int, int] | None:
+    """(core alphabet, core's least width, lead bytes, trail bytes) of a flattened alternative, or None when its
+    core is not a long run of a few bytes."""
+    widths = [type(parsed)(parsed.state, [item]).getwidth() for item, _ in branch]
+    if sum(w[0] for w in widths) < MIN_RUN:
+        return None
+    lo, hi = 0, len(branch)
+    lead = trail = 0
+    while lo < hi and lead + widths[lo][1] <= 1:
+        lead += widths[lo][1]
+        lo += 1
+    while hi > lo and trail + widths[hi - 1][1] <= 1:
+        trail += widths[hi - 1][1]
+        hi -= 1
+    core = sum(w[0] for w in widths[lo:hi])
+    alphabet: set[int] = set()
+    if core < MIN_RUN or not all(_add_bytes([item], item_flags, c, alphabet) for item, item_flags in branch[lo:hi]):
+        return None
+    return frozenset(alphabet), core, lead, trail
+
+
+def _add_bytes(items: Any, flags: int, c: Any, found: set[int]) -> bool:
+    """Add every byte the items can consume to `found`; False when one is not known (a lookaround) or when they
+    are more than MAX_RUN_BYTES."""
+    fold = bool(flags & c.SRE_FLAG_IGNORECASE)
+    for op, av in items:
+        if op == c.LITERAL:
+            found.add(av)
+        elif op == c.IN:
+            members = _class_bytes(av, c)
+            if members is None:
+                return False
+            found |= members
+        elif op == c.AT:
+            continue
+        elif op == c.SUBPATTERN:
+            if not _add_bytes(av[-1], (flags | av[1]) & ~av[2], c, found):
+                return False
+        elif op == c.BRANCH:
+            if not all(_add_bytes(branch, flags, c, found) for branch in av[1]):
+                return False
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            if not _add_bytes(av[2], flags, c, found):
+                return False
+        else:  # NOT_LITERAL, ANY: (nearly) every byte; a lookaround, a reference: not followed
+            return False
+        if fold:
+            found |= {b ^ 32 for b in found if 65 <= b <= 90 or 97 <= b <= 122}
+        if len(found) > MAX_RUN_BYTES:
+            return False
+    return True
+
+
+def _class_bytes(members: list, c: Any) -> set[int] | None:
+    """The bytes a character class matches, or more (never fewer)."""
+    found: set[int] = set()
+    negate = False
+    for kind, value in members:
+        if kind == c.NEGATE:
+            negate = True
+        elif kind == c.LITERAL:
+            found.add(value)
+        elif kind == c.RANGE:
+            found.update(range(value[0], value[1] + 1))
+        elif kind == c.CATEGORY:
+            positive = _CATEGORY_BYTES.get(str(value))
+            if positive is None:  # \D, \S, \W, or a category this does not know: any byte
+                return set(_ALL_BYTES)
+            found |= positive
+        else:
+            return None
+    if negate:  # the complement of a class holding a category is left as any byte: its bytes were a superset
+        return set(_ALL_BYTES) if any(kind == c.CATEGORY for kind, _ in members) else set(_ALL_BYTES - found)
+    return found
 
 
 def _guard_leading_runs(parsed: Any, c: Any) -> bool:
