@@ -264,18 +264,24 @@ def _run_filters(parsed: Any, c: Any) -> tuple | None:
 
 class _Alternative:
     """One alternative of a pattern, compiled alone at its first search (most texts never have a run long enough
-    for it); searched like StdlibPattern.search (a leading run only from where the run starts)."""
+    for it); searched like StdlibPattern.search (a leading run only from where the run starts). One that starts
+    at a line's start (`(?m)^`) is searched as a newline followed by it, which `re` finds at memchr speed instead
+    of trying the alternative at every byte."""
 
-    __slots__ = ("branch", "parsed", "compiled", "run_starts")
+    __slots__ = ("branch", "parsed", "compiled", "run_starts", "after_newline")
 
     def __init__(self, branch: list, parsed: Any) -> None:
-        self.branch, self.parsed, self.compiled, self.run_starts = branch, parsed, None, None
+        self.branch, self.parsed = branch, parsed
+        self.compiled = self.run_starts = self.after_newline = None
 
     def _compile(self) -> None:
         c, parsed = _constants(), self.parsed
         # from a copy of the alternative: the whole pattern's parse stays as it was compiled
-        alone = type(parsed)(parsed.state, [_flagged(_copied(item), item_flags, parsed, c)
-                                            for item, item_flags in self.branch])
+        items = [_flagged(_copied(item), item_flags, parsed, c) for item, item_flags in self.branch]
+        (op, av), flags = self.branch[0]
+        if op == c.AT and av == c.AT_BEGINNING and flags & c.SRE_FLAG_MULTILINE:
+            self.after_newline = _compile_parsed(type(parsed)(parsed.state, [(c.LITERAL, 10)] + _copied(items)))
+        alone = type(parsed)(parsed.state, items)
         guarded = _copied(alone)
         self.run_starts = _compile_parsed(guarded) if _guard_leading_runs(guarded, c) else None
         self.compiled = _compile_parsed(alone)
@@ -288,6 +294,13 @@ class _Alternative:
         return self.compiled.match(data, pos, endpos) or self.run_starts.search(data, pos, endpos)
 
     def first(self, data: bytes, pos: int, endpos: int, before: int) -> int:
+        if self.compiled is None:
+            self._compile()
+        if self.after_newline is not None:
+            if (pos == 0 or data[pos - 1] == 10) and self.compiled.match(data, pos, endpos) is not None:
+                return pos
+            m = self.after_newline.search(data, pos, endpos)
+            return -1 if m is None else m.start() + 1
         m = self.search(data, pos, endpos)
         return -1 if m is None else m.start()
 

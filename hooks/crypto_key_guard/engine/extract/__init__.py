@@ -221,6 +221,26 @@ def hint_alternatives(hints) -> bytes:
     return alternatives
 
 
+def _stdlib() -> bool:
+    from crypto_key_guard.engine.regex import BACKEND
+
+    return BACKEND == "re"
+
+
+_STDLIB = _stdlib()
+_FINDERS: dict = {}
+
+
+def _finder(hints):
+    """The HintFinder of a hint set (built once per set)."""
+    finder = _FINDERS.get(hints)
+    if finder is None:
+        from crypto_key_guard.engine.extract.hints import HintFinder
+
+        finder = _FINDERS[hints] = HintFinder(hints, lambda subset: _re(b"(?i:" + hint_alternatives(subset) + b")"))
+    return finder
+
+
 _QUOTES = b"\"'`"
 _WS = b" \t"
 _BARE_STOP = frozenset(b" \t\r\n\"'`;,&)}]<>|\\")
@@ -838,10 +858,12 @@ _LIST_TEXT = __import__("re").compile(rb"[A-Za-z0-9+/=_.:~\-]+(?:[ \t]*[,;][ \t]
 
 
 # -- the searches ---------------------------------------------------------------------------------------------
-def _assignments(data: bytes, lo: int, hi: int, out: list, names: bytes, words=None) -> None:
+def _assignments(data: bytes, lo: int, hi: int, out: list, names: bytes, words=None, finder=None) -> None:
+    """finder: the HintFinder of the names' hints under the stdlib matcher (the search matched where a hint is)."""
     rx = _re(_ASSIGN, names)
     read = _names_read(words)
-    for spans in _spans(rx, data, lo, hi):  # the innermost loop of a scan: spans, not match objects
+    spans_of = _spans(rx, data, lo, hi) if finder is None else finder.name_spans(rx, data, lo, hi)
+    for spans in spans_of:  # the innermost loop of a scan: spans, not match objects
         (ns, ne), (os_, oe) = spans[1], spans[2]
         at = spans[0][1]
         op = data[os_:oe]
@@ -958,13 +980,14 @@ def _callee_before(data: bytes, at: int) -> bytes:
     return run.lstrip(b"0123456789.-:")  # an identifier starts with a letter, _ or $
 
 
-def _calls(data: bytes, lo: int, hi: int, out: list, names: bytes, callees: bytes, callee_words: bytes = b"") -> None:
+def _calls(data: bytes, lo: int, hi: int, out: list, names: bytes, callees: bytes, callee_words: bytes = b"",
+           finder=None) -> None:
     """callee_words: the callee hints alone; a region without one within MAX_CALLEE bytes before a parenthesis
-    holds no positional call worth reading, and skips that search."""
+    holds no positional call worth reading, and skips that search. finder: their HintFinder under the stdlib
+    matcher (the words are looked for where a hint's first word is)."""
     seen: set = set()
     searches = [(_re(_CALL_NAMED, names), True)]
-    if callees and (not callee_words or
-                    _re(b"CALLEE", callees=callee_words).search(data, max(0, lo - MAX_CALLEE), hi) is not None):
+    if callees and (not callee_words or _callee_word_near(data, lo, hi, callee_words, finder)):
         searches.append((_re(_CALL_POS, callees=callees), False))
     callee_end = _re(_CALL_POS_CALLEE, callees=callees) if len(searches) > 1 else None
     for rx, named in searches:
@@ -976,6 +999,8 @@ def _calls(data: bytes, lo: int, hi: int, out: list, names: bytes, callees: byte
             if named:
                 callee = _text(before)
             else:
+                if finder is not None and not finder.anywhere(before):
+                    continue  # no callee hint at all: the search below would find none
                 hit = callee_end.search(before)
                 if hit is None:
                     continue
@@ -994,6 +1019,13 @@ def _calls(data: bytes, lo: int, hi: int, out: list, names: bytes, callees: byte
                 seen.add(open_paren)
                 for index, a, b, text, quote in positional:
                     out.append(Entry("", text, a, b, quote, "call", callee=callee))
+
+
+def _callee_word_near(data: bytes, lo: int, hi: int, callee_words: bytes, finder) -> bool:
+    words = _re(b"CALLEE", callees=callee_words)
+    if finder is None:
+        return words.search(data, max(0, lo - MAX_CALLEE), hi) is not None
+    return finder.present(data, max(0, lo - MAX_CALLEE), hi)
 
 
 def _sql_inserts(data: bytes, lo: int, hi: int, out: list, has_credential_word) -> None:
@@ -1151,11 +1183,15 @@ def extract(data: bytes, regions, has_credential_word=lambda name: False, name_h
     callee_words = rb"(?i:" + hint_alternatives(callee_hints) + rb")" if callee_hints else b""
     tables = not path or "." not in path.replace("\\", "/").rsplit("/", 1)[-1] or \
         path.lower().endswith(_TABLE_FILES)
+    name_finder = callee_finder = None
+    if _STDLIB:  # no google-re2: the hinted searches are matched where a hint is, not tried at every byte
+        name_finder = _finder(name_hints) if name_hints else None
+        callee_finder = _finder(callee_hints) if callee_hints else None
     found: list = []
     find = data.find
     for lo, hi in regions:
         if name_hints is None or name_hints:
-            _assignments(data, lo, hi, found, names, name_words)
+            _assignments(data, lo, hi, found, names, name_words, name_finder)
             if find(b"ENV", lo, hi) >= 0 or find(b"ARG", lo, hi) >= 0 or find(b"setx", lo, hi) >= 0 or \
                     find(b"SETX", lo, hi) >= 0:
                 _env_lines(data, lo, hi, found, names)
@@ -1170,7 +1206,7 @@ def extract(data: bytes, regions, has_credential_word=lambda name: False, name_h
             if subjects and (find(b"python", lo, hi) >= 0 or find(b"node ", lo, hi) >= 0 or
                              find(b"./", lo, hi) >= 0 or find(b" run", lo, hi) >= 0):
                 _positional_arguments(data, lo, hi, found, subjects)
-        _calls(data, lo, hi, found, names, callees, callee_words)
+        _calls(data, lo, hi, found, names, callees, callee_words, callee_finder)
         # userinfo is `scheme://user:password@host`: an '@' after the region's first '://'
         if find(b"://", lo, hi) >= 0 and data.find(b"@", data.find(b"://", lo, hi) + 3, hi) >= 0:
             _userinfo(data, lo, hi, found)

@@ -1,0 +1,51 @@
+"""engine/extract/hints.py: without google-re2 the hinted searches are matched anchored where a hint occurs;
+they must find exactly what the unanchored search finds."""
+from __future__ import annotations
+
+import random
+
+from crypto_key_guard.engine import extract as ex
+from crypto_key_guard.engine.extract.hints import HintFinder
+from crypto_key_guard.engine.scanner import Scanner
+
+NAME_HINTS, CALLEE_HINTS = Scanner()._names_hints()
+PIECES = ["api_key", "KEY", "Secret", "passphrase", "id", "valid", "$", "@", "$$", "a.b-c", "_", ".", "-", "9",
+          " = ", "=", ": ", ":", " := ", " => ", "==", "\n", "\t", " ", "'", '"', "\\\"", "]", "[", "(", ")", ",",
+          "x", "Token", "PRIVATE_KEY", "pk", "wallet", "from_private_key", "bs58.decode", "sign_transaction", "{"]
+
+
+def _finder(hints) -> HintFinder:
+    return HintFinder(hints, lambda subset: ex._re(b"(?i:" + ex.hint_alternatives(subset) + b")"))
+
+
+def _texts(seed: int, count: int) -> list[bytes]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(PIECES) for _ in range(rng.randrange(5, 80))).encode() for _ in range(count)]
+
+
+def test_assignment_spans_are_those_of_the_unanchored_search() -> None:
+    regex = ex._re(ex._ASSIGN, ex._named(NAME_HINTS))
+    finder = _finder(NAME_HINTS)
+    checked = found = 0
+    for data in _texts(3, 400):
+        for lo in range(0, len(data), 9):
+            for hi in (len(data), lo + 25):
+                hi = min(hi, len(data))
+                expected = [list(s) for s in ex._spans(regex, data, lo, hi)]
+                assert [list(s) for s in finder.name_spans(regex, data, lo, hi)] == expected, (data, lo, hi)
+                checked += 1
+                found += len(expected)
+    assert checked > 1000 and found > 500
+
+
+def test_a_callee_hint_is_present_where_the_search_finds_one() -> None:
+    words = ex._re(b"(?i:" + ex.hint_alternatives(CALLEE_HINTS) + b")")
+    finder = _finder(CALLEE_HINTS)
+    answers = set()
+    for data in _texts(4, 300):
+        for lo in range(0, len(data), 13):
+            expected = words.search(data, lo, len(data)) is not None
+            assert finder.present(data, lo, len(data)) == expected, (data, lo)
+            answers.add(expected)
+        assert finder.anywhere(data) or words.search(data) is None
+    assert answers == {True, False}
