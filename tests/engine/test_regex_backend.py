@@ -242,3 +242,22 @@ def test_run_filters_find_what_the_plain_stdlib_search_finds() -> None:
                     if (a and a.regs) != (b and b.regs):
                         differing.append((rid, data[:40], pos, endpos, a and a.span(), b and b.span()))
     assert not differing, differing[:5]
+
+
+def test_the_keyword_trie_finds_every_occurrence_bytes_find_finds() -> None:
+    """find_keywords (one search of the keywords as a trie) against a bytes.find loop per keyword: every
+    occurrence, overlapping ones and keywords extending others included, in any case."""
+    keywords = sorted({b"key", b"keypair", b"api_key", b"api", b"binance", b"binanceus", b"binanceusdm", b"x-mbx-",
+                       b"private key-----", b"a", b"ab", b"abc", b"(x)"})
+    rng = random.Random(9)
+    pieces = [k.decode() for k in keywords] + ["KEY", "Binance", "x", " ", "-", "us", "dm", "b", "c", "ApI"]
+    for _ in range(200):
+        data = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 60))).encode()
+        lower = data.lower()
+        expected = {}
+        for i, keyword in enumerate(keywords):
+            at = lower.find(keyword)
+            while at >= 0:
+                expected.setdefault(i, []).append(at)
+                at = lower.find(keyword, at + 1)
+        assert rx.find_keywords(keywords, data) == expected, data
