@@ -49,3 +49,18 @@ def test_a_callee_hint_is_present_where_the_search_finds_one() -> None:
             answers.add(expected)
         assert finder.anywhere(data) or words.search(data) is None
     assert answers == {True, False}
+
+
+def test_call_matches_are_those_of_the_unanchored_search() -> None:
+    """The search for calls to a signer (extract/references.py): matched where a callee word starts."""
+    from crypto_key_guard.engine.extract.references import _call_pattern
+
+    regex = ex._re(_call_pattern(ex.hint_alternatives(CALLEE_HINTS)))
+    finder = _finder(CALLEE_HINTS)
+    found = 0
+    for data in _texts(5, 400):
+        for lo in range(0, len(data), 17):
+            expected = [(m.start(1), m.end(1)) for m in ex._matches(regex, data, lo, len(data))]
+            assert [(m.start(1), m.end(1)) for m in finder.matches(regex, data, lo, len(data))] == expected, (data, lo)
+            found += len(expected)
+    assert found > 100

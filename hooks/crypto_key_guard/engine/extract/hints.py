@@ -62,6 +62,19 @@ class HintFinder:
                 at = lower.find(word, at + 1, hi)
         return False
 
+    def matches(self, regex, data: bytes, lo: int, hi: int) -> Iterator:
+        """Every match of `regex` in data[lo:hi], left to right, not overlapping, for a regex whose matches start
+        with one of the hints: matched anchored where a first word occurs, as its unanchored search would find
+        them (the leftmost such place where it matches)."""
+        pos = lo
+        for at in self.occurrences(data, lo, hi):
+            if at < pos:
+                continue
+            m = regex.match(data, at, hi)
+            if m is not None:
+                yield m
+                pos = m.end() if m.end() > at else at + 1
+
     def anywhere(self, text: bytes) -> bool:
         """Whether a first word occurs in text at all (a cheap test before a search that needs one)."""
         lower = text.lower()

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 
-from crypto_key_guard.engine.extract import (Entry, _bare, _callee, _callee_before, _matches, _re, _CALL_POS_CALLEE,
-                                             _QUOTES, _skip, hint_alternatives, read_strings)
+from crypto_key_guard.engine.extract import (Entry, _bare, _callee, _callee_before, _finder, _matches, _re,
+                                             _CALL_POS_CALLEE, _QUOTES, _STDLIB, _skip, hint_alternatives,
+                                             read_strings)
 
 REF_BACK = 4096     # bytes looked back for a variable's assignment
 MAX_HOPS = 3        # assignments followed from the call to the literal
@@ -100,8 +101,10 @@ def references(data: bytes, regions, out: list, callee_hints: frozenset) -> None
     module's docstring)."""
     search = _re(_call_pattern(hint_alternatives(callee_hints)))
     check = _re(_CALL_POS_CALLEE, callees=_callee(callee_hints))
+    # without google-re2 the search starts only where a callee word does (see extract/hints.py)
+    finder = _finder(callee_hints) if _STDLIB else None
     for lo, hi in regions:
-        for m in _matches(search, data, lo, hi):
+        for m in (_matches(search, data, lo, hi) if finder is None else finder.matches(search, data, lo, hi)):
             open_paren = m.start(1) - 1
             name_end = open_paren
             while name_end > m.start() and data[name_end - 1] in b" \t":
