@@ -64,3 +64,23 @@ def test_call_matches_are_those_of_the_unanchored_search() -> None:
             assert [(m.start(1), m.end(1)) for m in finder.matches(regex, data, lo, len(data))] == expected, (data, lo)
             found += len(expected)
     assert found > 100
+
+
+def test_call_searches_from_their_parenthesis_find_what_the_whole_search_finds() -> None:
+    """Without google-re2 the call searches start at their '(' (extract._paren_matches); the spans of every group
+    are those of the search as written."""
+    searches = [(ex._CALL_NAMED, ex._named(NAME_HINTS), b""), (ex._CALL_POS, ex._NAME_ANY, ex._callee(CALLEE_HINTS))]
+    rng = random.Random(6)
+    found = 0
+    for pattern, names, callees in searches:
+        regex = ex._re(pattern, names, callees)
+        for _ in range(300):
+            data = "".join(rng.choice(PIECES + [" (", "(\"", "  ('", "\t(", "--api-key", "0xab"])
+                           for _ in range(rng.randrange(3, 50))).encode()
+            for lo in range(0, len(data), 7):
+                expected = [[(m.start(i), m.end(i)) for i in range(3)] for m in ex._matches(regex, data, lo, len(data))]
+                ours = [[(m.start(i), m.end(i)) for i in range(3)]
+                        for m in ex._paren_matches(pattern, names, callees, data, lo, len(data))]
+                assert ours == expected, (pattern[:40], data, lo)
+                found += len(expected)
+    assert found > 300

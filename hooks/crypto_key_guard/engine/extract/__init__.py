@@ -986,12 +986,14 @@ def _calls(data: bytes, lo: int, hi: int, out: list, names: bytes, callees: byte
     holds no positional call worth reading, and skips that search. finder: their HintFinder under the stdlib
     matcher (the words are looked for where a hint's first word is)."""
     seen: set = set()
-    searches = [(_re(_CALL_NAMED, names), True)]
+    searches = [(_CALL_NAMED, names, b"", True)]
     if callees and (not callee_words or _callee_word_near(data, lo, hi, callee_words, finder)):
-        searches.append((_re(_CALL_POS, callees=callees), False))
+        searches.append((_CALL_POS, _NAME_ANY, callees, False))
     callee_end = _re(_CALL_POS_CALLEE, callees=callees) if len(searches) > 1 else None
-    for rx, named in searches:
-        for m in _matches(rx, data, lo, hi):
+    for pattern, pattern_names, pattern_callees, named in searches:
+        found = _paren_matches(pattern, pattern_names, pattern_callees, data, lo, hi) if _STDLIB else \
+            _matches(_re(pattern, pattern_names, pattern_callees), data, lo, hi)
+        for m in found:
             open_paren = m.start(2) - 1
             if open_paren in seen:
                 continue
@@ -1019,6 +1021,29 @@ def _calls(data: bytes, lo: int, hi: int, out: list, names: bytes, callees: byte
                 seen.add(open_paren)
                 for index, a, b, text, quote in positional:
                     out.append(Entry("", text, a, b, quote, "call", callee=callee))
+
+
+_CALL_START = rb"(?P<callee>)[ \t]*\((?P<open>)"
+
+
+def _paren_matches(pattern: bytes, names: bytes, callees: bytes, data: bytes, lo: int, hi: int):
+    r"""_matches of a call search (`(?P<callee>)[ \t]*\((?P<open>)...`) for the stdlib matcher: the search from
+    its '(' (a literal first byte, which `re` finds at memchr speed, where the blanks before it would make it try
+    every byte), the match then starting where the blanks before the '(' start (not before lo): the same
+    matches. RE2 runs the pattern as it is."""
+    assert pattern.startswith(_CALL_START)
+    rx = _re(b"\\(" + pattern[len(_CALL_START):], names, callees)
+    pos = lo
+    while pos <= hi:
+        m = rx.search(data, pos, hi)
+        if m is None:
+            return
+        paren = m.start()
+        start = paren
+        while start > pos and data[start - 1] in _WS:
+            start -= 1
+        yield _Match(data, [(start, m.end()), (start, start), (paren + 1, paren + 1)])
+        pos = m.end() if m.end() > start else start + 1
 
 
 def _callee_word_near(data: bytes, lo: int, hi: int, callee_words: bytes, finder) -> bool:
