@@ -459,7 +459,7 @@ class KeywordIndex:
         self._word_start = word_start
         self._hits_of = {k: (tuple(i for i in ids if i not in word_start), tuple(i for i in ids if i in word_start))
                          for k, ids in self._implied.items()}
-        self._finder = None  # without google-re2, bytes.find per keyword (regex.find_keywords) finds them
+        self._finder = None  # without google-re2, regex.find_keywords (one stdlib search of a keyword trie)
         if self.keywords and rx.BACKEND == "re2":
             self._finder = rx.compile(b"|".join(
                 b"".join(b"[%c%c]" % (c - 32, c) if 97 <= c <= 122 else rx.escape(bytes([c])) for c in k)
