@@ -96,3 +96,11 @@ def test_scan_and_rules_into_head(git_repo: Path, fake) -> None:
         result = subprocess.run(f"'{BIN / 'crypto-key-guard'}' {' '.join(args)} | head -1", shell=True,
                                 cwd=git_repo, capture_output=True, text=True, timeout=120)
         assert result.stdout.strip() and "Traceback" not in result.stderr, result.stderr
+
+
+def test_rules_offers_only_options_it_uses(tmp_path: Path) -> None:
+    """`rules` reads no files: --scan-vendored is not among its options (it would do nothing there)."""
+    assert "--scan-vendored" not in run("rules", "--help", cwd=tmp_path).stdout
+    refused = run("rules", "--scan-vendored", cwd=tmp_path)
+    assert refused.returncode == 2 and "--scan-vendored" in refused.stderr
+    assert "--scan-vendored" in run("scan", "--help", cwd=tmp_path).stdout

@@ -22,7 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--coverage", action="store_true",
                         help="every venue and service the shipped rules know, with the credential fields recognised "
                              "(by which rules), the fields never reported (public ids) and where a key is deleted")
-    add_rule_options(parser)
+    add_rule_options(parser, scans=False)
     return parser
 
 

@@ -17,7 +17,8 @@ RULE_OPTION_DEFAULTS: dict[str, Any] = {"patterns": [], "disable": [], "min_conf
                                         "scan_vendored": False}
 
 
-def add_rule_options(parser: argparse.ArgumentParser) -> None:
+def add_rule_options(parser: argparse.ArgumentParser, scans: bool = True) -> None:
+    """The options choosing rules; `scans`: the command reads files (not `rules`), so --scan-vendored applies."""
     parser.add_argument("--patterns", action="append", default=[], metavar="FILE",
                         help="an extra YAML pattern file (repeatable); same shape as the built-in ones")
     parser.add_argument("--disable", action="append", default=[], metavar="RULE_ID",
@@ -32,6 +33,8 @@ def add_rule_options(parser: argparse.ArgumentParser) -> None:
                         help="one line per file on stderr: how it was read and how many findings (never a value)")
     parser.add_argument("--config", metavar="FILE",
                         help="configuration file (default: .crypto-key-guard.yaml or pyproject.toml at the root)")
+    if not scans:
+        return
     parser.add_argument("--scan-vendored", action="store_true",
                         help="scan committed virtual environments, site-packages and node_modules line by line "
                              "(default: each is reported once and not scanned)")
