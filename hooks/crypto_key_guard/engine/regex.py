@@ -199,12 +199,16 @@ class _RunFilter:
     would. Runs are found with bytes.translate (alphabet bytes to 'a') and bytes.find of `width` a's: C speed,
     where a backtracking search tries the alternative at every byte."""
 
-    __slots__ = ("table", "needle", "lead", "trail", "regex")
+    __slots__ = ("table", "needle", "lead", "trail", "regex", "_run")
 
     def __init__(self, alphabet: frozenset, width: int, lead: int, trail: int, regex: Any) -> None:
         self.table = bytes(97 if b in alphabet else 46 for b in range(256))  # 'a' in a run, '.' outside
         self.needle = b"a" * width
         self.lead, self.trail, self.regex = lead, trail, regex
+        # the last long run whose end was found: (data, start, end). A search resumed inside it (the next
+        # match of a pattern matching all along a 50 MB run of hex) searches it again without translating
+        # the rest of the run once more: that made a search per match quadratic in the run's length.
+        self._run: tuple = (None, 0, 0)
 
     def first(self, data: bytes, pos: int, endpos: int, before: int) -> int:
         """Where the alternative's leftmost match in data[pos:endpos] starts (-1: none, or none before `before`
@@ -216,6 +220,13 @@ class _RunFilter:
         chunk = max(4096, 4 * width)
         lo, runs = pos, b""  # runs: data[lo:lo + len(runs)] translated
         at = pos
+        known, run_start, run_end = self._run
+        if known is data and run_start <= pos and pos + width <= min(run_end, limit) and run_end <= endpos:
+            # what the loop below does for a pos inside this run, without translating it again
+            m = self.regex.search(data, pos, min(endpos, run_end + self.trail + 1))
+            if m is not None:
+                return m.start()
+            at = lo = run_end
         while at + width <= limit:
             i = runs.find(needle, at - lo, limit - lo)
             if i < 0:
@@ -232,7 +243,13 @@ class _RunFilter:
                 runs += data[lo + seen:min(endpos, lo + seen + chunk)].translate(table)
                 chunk = min(2 * chunk, 1 << 22)
                 end = runs.find(b".", seen)
-            end = endpos if end < 0 else lo + end
+            if end < 0:
+                end = endpos
+                if endpos == len(data):  # the run ends with the text: a true end too
+                    self._run = (data, lo + i, end)
+            else:
+                end = lo + end
+                self._run = (data, lo + i, end)
             m = self.regex.search(data, max(pos, lo + i - lead), min(endpos, end + self.trail + 1))
             if m is not None:
                 return m.start()
