@@ -564,12 +564,12 @@ class KeywordIndex:
             gate = self._value_gates.get(n) if gated else None
             if gate is not None and regions:
                 key = (reach, gate)
-                gated = shared.get(key)
-                if gated is None:
-                    gated = shared[key] = _gated(gate, data, regions)
-                if not gated:
+                near_value = shared.get(key)
+                if near_value is None:
+                    near_value = shared[key] = _gated(gate, data, regions)
+                if not near_value:
                     continue
-                regions = gated
+                regions = near_value
             plan.append((rule, None if regions == [(0, size)] else regions))
         return plan
 
