@@ -86,13 +86,14 @@ def _tool(name: str, module: str) -> list[str]:
     return [found] if found else [sys.executable, "-m", module]
 
 
-def run_ours(root: Path) -> tuple[list[dict], float, dict]:
+def run_ours(root: Path, bin_dir: Path | None = None) -> tuple[list[dict], float, dict]:
+    """`crypto-key-guard scan` of root: the installation running this benchmark, or the one in bin_dir."""
     # git must not treat the corpus as part of an enclosing repository (bench/.cache is git-ignored there)
     env = dict(os.environ, GIT_CEILING_DIRECTORIES=str(root.parent))
     start = time.perf_counter()
+    tool = [str(bin_dir / "crypto-key-guard")] if bin_dir else _tool("crypto-key-guard", "crypto_key_guard.cli")
     # "." from the corpus root: findings are named as opened from where the scan runs, i.e. relative to the root
-    proc = subprocess.run(_tool("crypto-key-guard", "crypto_key_guard.cli") + ["scan", ".", "--format", "json"],
-                          capture_output=True, env=env, cwd=str(root))
+    proc = subprocess.run(tool + ["scan", ".", "--format", "json"], capture_output=True, env=env, cwd=str(root))
     elapsed = time.perf_counter() - start
     if proc.returncode not in (0, 1):
         raise SystemExit(f"crypto-key-guard scan failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
@@ -343,6 +344,65 @@ def print_report(res: dict, out=sys.stdout) -> None:
             p(f"detect-secrets on the real-world corpus: {rw['detect_secrets_run']}.")
 
 
+def baseline_arg(text: str) -> tuple[str, Path]:
+    """--baseline [LABEL=]BIN_DIR: another installation's console scripts, e.g. a venv's bin/ holding an older
+    release; its findings on the same corpora are matched as ours are (before and after, in one run)."""
+    label, sep, path = text.partition("=")
+    if not sep:
+        label, path = "baseline", text
+    exe = Path(path).expanduser() / "crypto-key-guard"
+    if not exe.exists():
+        raise argparse.ArgumentTypeError(f"{exe}: no crypto-key-guard there (give a directory of console scripts)")
+    return label, exe.parent.resolve()
+
+
+def run_baselines(res: dict, baselines: list[tuple[str, Path]], corpora: dict) -> None:
+    """Scan each corpus (name -> (root, Corpus or None for the real-world one)) with each baseline installation."""
+    res["baselines"] = {}
+    for label, bin_dir in baselines:
+        row: dict = {"bin": str(bin_dir), "version": _baseline_version(bin_dir)}
+        for name, (root, corpus) in corpora.items():
+            found, elapsed, _ = run_ours(root, bin_dir)
+            row[name] = {"seconds": elapsed, "findings": len(found)} if corpus is None else \
+                dict(match(corpus, found, set()), seconds=elapsed)
+        res["baselines"][label] = row
+
+
+def _baseline_version(bin_dir: Path) -> str:
+    out = subprocess.run([str(bin_dir / "crypto-key-guard"), "--version"], capture_output=True, text=True)
+    return out.stdout.strip().rsplit(" ", 1)[-1] if out.returncode == 0 else "?"
+
+
+def print_before_after(res: dict, out=sys.stdout) -> None:
+    """Recall and false alarms of each baseline beside ours, on the same corpora of this run."""
+    p = lambda *a: print(*a, file=out)  # noqa: E731
+    for label, base in res.get("baselines", {}).items():
+        p(f"Before and after, this run: {label} ({base['bin']}, version {base['version']}) against crypto-key-guard "
+          f"{res['version']}, the same corpora, each scanned as a user would:")
+        p()
+        p(f"| corpus | planted values | {label} | crypto-key-guard | false alarms {label} | false alarms now |")
+        p("|---|---:|---:|---:|---:|---:|")
+        for name, part in (("generated", res.get("dev")), ("observed", res.get("observed"))):
+            if not part or name not in base:
+                continue
+            n, found = totals(part["ours"]["recall"])
+            _, was = totals(base[name]["recall"])
+            p(f"| {name} | {n} | {pct(was, n)} | {pct(found, n)} | {_false_alarms(base[name])} | "
+              f"{_false_alarms(part['ours'])} |")
+        if "realworld" in base and res.get("realworld"):
+            p(f"| real-world (no known live secret) | - | - | - | {base['realworld']['findings']} findings | "
+              f"{len(res['realworld']['ours'])} findings |")
+        p()
+
+
+def _false_alarms(matched: dict) -> str:
+    """Findings on negative files (files flagged / negative files), plus findings on unplanted lines."""
+    fp = matched["fp"]
+    text = f"{sum(v['findings'] for v in fp.values())} ({sum(v['files_flagged'] for v in fp.values())}/" \
+           f"{sum(v['files'] for v in fp.values())} files)"
+    return text + (f" + {len(matched['extra'])} unplanted" if matched.get("extra") else "")
+
+
 def print_observed(res: dict, out=sys.stdout) -> None:
     """Both corpora side by side, then the observed corpus per layout family (syntax:* folded into one row)."""
     p = lambda *a: print(*a, file=out)  # noqa: E731
@@ -410,7 +470,7 @@ def run_observed(root: Path, seed: int, specific: set[str], with_detect_secrets:
             "families": observed_layouts.by_family(corpus, matched),
             "missed_layouts": observed_layouts.missed_layouts(corpus, matched),
             "flagged_negatives": observed_layouts.flagged_negatives(corpus, matched),
-            "seconds": elapsed}
+            "seconds": elapsed, "corpus": corpus}
     if with_detect_secrets:
         ds, _ = run_detect_secrets(root)
         part["detect_secrets"] = match(corpus, ds, set())
@@ -501,6 +561,10 @@ def main(argv=None) -> int:
     parser.add_argument("--show", type=int, default=60, help="misses and false positives to list on stderr")
     parser.add_argument("--observed-only", action="store_true",
                         help="scan only the observed corpus (bench/observed_layouts.py), crypto-key-guard only")
+    parser.add_argument("--baseline", action="append", default=[], type=baseline_arg, metavar="[LABEL=]BIN_DIR",
+                        help="also scan every corpus with the crypto-key-guard in this directory of console "
+                             "scripts (another venv's bin/, e.g. an older release) and report its recall and "
+                             "false alarms beside ours: before and after in one run; repeatable")
     args = parser.parse_args(argv)
 
     rules = default_rules()
@@ -531,6 +595,8 @@ def main(argv=None) -> int:
         res["observed"] = run_observed(base / "observed", args.seed, specific, with_detect_secrets=True,
                                        labels=base / "observed-labels.json" if args.keep else None)
         res["timings"]["observed_ours"] = res["observed"]["seconds"]
+        corpora = {"generated": (root, corpus), "observed": (base / "observed", res["observed"]["corpus"])}
+        rw_root = None
         if not args.no_realworld:
             rw_root = real_world_corpus()
             files = [p for p in rw_root.rglob("*") if p.is_file() and not p.is_symlink()]
@@ -540,7 +606,11 @@ def main(argv=None) -> int:
             res["realworld"] = {"files": len(files), "mb": sum(p.stat().st_size for p in files) / 1e6,
                                 "ours": review(rw_ours), "detect_secrets": rw_ds, "detect_secrets_run": ds_note}
             res["timings"].update(rw_ours=t_rw, rw_detect_secrets=t_rw_ds)
+            corpora["realworld"] = (rw_root, None)
+        if args.baseline:
+            run_baselines(res, args.baseline, corpora)
         print_report(res)
+        print_before_after(res)
         print_diagnostics(res, root, args.show)
         print_observed_diagnostics(res["observed"], base / "observed", args.show)
         if args.update_readme:
@@ -558,9 +628,13 @@ def observed_only(args, specific: set[str], version: str) -> int:
         obs = run_observed(root, args.seed, specific, with_detect_secrets=False,
                            labels=base / "observed-labels.json" if args.keep else None)
         res = {"date": datetime.date.today().isoformat(), "seed": args.seed, "version": version, "observed": obs}
+        if args.baseline:
+            run_baselines(res, args.baseline, {"observed": (root, obs["corpus"])})
         print(f"crypto-key-guard {version} on the observed corpus, seed {args.seed} ({obs['seconds']:.1f} s).")
         print()
         print_observed(res)
+        print()
+        print_before_after(res)
         print_observed_diagnostics(obs, root, args.show)
     write_json(res, args.json)
     return 0
@@ -568,7 +642,7 @@ def observed_only(args, specific: set[str], version: str) -> int:
 
 def write_json(res: dict, path: str | None) -> None:
     if path:
-        slim = json.loads(json.dumps(res))
+        slim = json.loads(json.dumps(res, default=lambda value: None))  # the Corpus objects are not results
         if slim.get("realworld", {}).get("detect_secrets"):   # per-plugin counts, not thousands of rows
             slim["realworld"]["detect_secrets"] = dict(Counter(f["rule"] for f in res["realworld"]["detect_secrets"]))
         Path(path).write_text(json.dumps(slim, indent=1) + "\n", encoding="utf-8")

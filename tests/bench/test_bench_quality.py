@@ -1,4 +1,4 @@
-"""Smoke test of the quality benchmark's corpus generator and label matching (no download, no scanners).
+"""Smoke test of the quality benchmark's corpus generator, label matching and baselines (no download).
 
 The recall numbers themselves are the benchmark's business (python bench/quality.py), not this test's.
 """
@@ -120,3 +120,36 @@ def test_report_goes_into_the_readme_section(corpus, tmp_path) -> None:
     text = readme.read_text()
     assert "old table" not in text and text.endswith("\n## Next\nkept\n")
     assert "| **all** |" in text and "100.0%" in text and "intro" in text
+
+
+def test_baseline_argument_names_a_directory_of_console_scripts(tmp_path) -> None:
+    import argparse
+
+    with pytest.raises(argparse.ArgumentTypeError, match="no crypto-key-guard there"):
+        quality.baseline_arg(f"old={tmp_path}")
+    (tmp_path / "crypto-key-guard").write_text("#!/bin/sh\n")
+    assert quality.baseline_arg(f"old={tmp_path}") == ("old", tmp_path.resolve())
+    assert quality.baseline_arg(str(tmp_path)) == ("baseline", tmp_path.resolve())
+
+
+def test_a_baseline_is_matched_on_the_same_corpus_as_ours(tmp_path) -> None:
+    """Before and after in one run: the baseline's findings go through the same matching as ours (here the
+    baseline is this very installation, so both columns must agree)."""
+    from pathlib import Path
+
+    bin_dir = Path(sys.executable).parent
+    if not (bin_dir / "crypto-key-guard").exists():
+        pytest.skip("crypto-key-guard is not installed beside this interpreter")
+    small = quality_corpus.generate(tmp_path / "corpus", seed=5, per_kind=1)
+    found, _, _ = quality.run_ours(small.root)
+    ours = quality.match(small, found, set())
+    res = {"version": "now", "dev": {"ours": ours}}
+    quality.run_baselines(res, [("again", bin_dir)], {"generated": (small.root, small)})
+    again = res["baselines"]["again"]["generated"]
+    assert again["recall"] == ours["recall"] and again["fp"] == ours["fp"]
+    import io
+
+    out = io.StringIO()
+    quality.print_before_after(res, out)
+    n, hit = quality.totals(ours["recall"])
+    assert f"| generated | {n} | {quality.pct(hit, n)} | {quality.pct(hit, n)} |" in out.getvalue()
