@@ -121,3 +121,34 @@ def test_a_walk_outside_git_skips_them_too(repo, tmp_path: Path) -> None:
     rc, doc, _ = _cli(plain)
     assert rc == 1 and [f["file"] for f in doc["findings"]] == [real]
     _one_note_each(doc["notes"])
+    assert "If it is committed" in next(n for n in doc["notes"] if n.startswith(".venv/:"))
+
+
+def test_an_untracked_venv_is_not_told_to_leave_git(git_repo: Path, fake) -> None:
+    """A local .venv that was never added: the advice is .gitignore, not `git rm --cached` (which would fail)."""
+    (git_repo / ".venv" / "lib/python3.11/site-packages/web3").mkdir(parents=True)
+    (git_repo / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (git_repo / ".venv/lib/python3.11/site-packages/web3/keys.py").write_text(fake('KEY = "{eth_key:0x}"\n'))
+    (git_repo / "bot.py").write_text("print('hello')\n")
+    git(git_repo, "add", "bot.py")
+    rc, doc, _ = _cli(git_repo)
+    assert rc == 0 and doc["findings"] == []
+    note = next(n for n in doc["notes"] if n.startswith(".venv/:"))
+    assert "git does not track it: add `.venv/` to .gitignore" in note and "git rm" not in note
+
+
+def test_history_notes_judge_the_repository_scanned_not_the_current_directory(repo, tmp_path: Path) -> None:
+    """`scan --history REPO` from elsewhere: a venv committed once and since removed from the index is told to
+    stay out via .gitignore; node_modules, still tracked, is told to leave git."""
+    root, real = repo
+    git(root, "commit", "-qm", "bot with its venv")
+    git(root, "rm", "-r", "-q", "--cached", ".venv")
+    git(root, "commit", "-qm", "venv out of git")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    rc, doc, _ = _cli(elsewhere, "--history", str(root))
+    assert rc == 1
+    venv = next(n for n in doc["notes"] if n.startswith(".venv/:"))
+    modules = next(n for n in doc["notes"] if n.startswith("dashboard/node_modules/:"))
+    assert "git does not track it" in venv and "git rm" not in venv
+    assert "git rm -r --cached -- dashboard/node_modules" in modules

@@ -162,7 +162,7 @@ def run_history(args: argparse.Namespace, scanner) -> int:
     session = getattr(args, "session", None)
     result = scan_history(repo, scanner, session=session, jobs=getattr(args, "jobs", 0) or None)
     if session is not None:
-        result.notes += session.vendored_notes()
+        result.notes += session.vendored_notes(repo.path)
     verifier = getattr(args, "verifier", None)  # --verify: ask the exchanges about the keys found in the blobs
     if verifier is not None:
         from crypto_key_guard.integrations.verify import blob_contents

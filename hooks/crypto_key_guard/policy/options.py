@@ -96,8 +96,9 @@ class Session:
         result.notes += self.vendored_notes()
         return result
 
-    def vendored_notes(self) -> list[str]:
-        return self.vendored.notes() if self.vendored is not None else []
+    def vendored_notes(self, repository: str | None = None) -> list[str]:
+        """repository: the vendored paths were read from that repository's history (paths from its top)."""
+        return self.vendored.notes(repository) if self.vendored is not None else []
 
 
 def prepare(args: argparse.Namespace, start: str = ".", use_ignore_file: bool = True) -> Session:

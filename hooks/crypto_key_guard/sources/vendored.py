@@ -65,15 +65,52 @@ class VendoredTrees:
             known = self._venv_dirs[directory] = os.path.isfile(os.path.join(directory, VENV_MARKER))
         return known
 
-    def notes(self) -> list[str]:
-        """One line per vendored tree: what it is, that it was not scanned, and what to do."""
+    def notes(self, repository: str | None = None) -> list[str]:
+        """One line per vendored tree: what it is, that it was not scanned, and what to do (which depends on
+        whether git tracks it: `git rm --cached` is no advice for a virtual environment that was never added).
+        repository: the roots are paths from that repository's top (history), not from the current directory."""
         from crypto_key_guard.util.display import printable, shell_quote
 
+        tracked = tracked_roots(list(self.trees), repository)
         out = []
         for root, (what, count) in sorted(self.trees.items()):
-            out.append(
-                f"{printable(root)}: {what}, {count} file{'s' if count != 1 else ''} not scanned line by line "
-                f"(installed packages, whose test keys are not your secrets). It does not belong in git: "
-                f"`git rm -r --cached -- {shell_quote(root.rstrip('/'))}` and add `{printable(root)}` to "
-                ".gitignore. To scan it anyway: --scan-vendored")
+            shown, quoted = printable(root), shell_quote(root.rstrip("/"))
+            if tracked is None:  # not in a git work tree, or git failed: both cases said
+                advice = (f"If it is committed, `git rm -r --cached -- {quoted}` takes it out of the next commit; "
+                          f"either way add `{shown}` to .gitignore.")
+            elif root in tracked:
+                advice = f"It does not belong in git: `git rm -r --cached -- {quoted}` and add `{shown}` to .gitignore."
+            else:
+                advice = f"git does not track it: add `{shown}` to .gitignore to keep it out of commits."
+            out.append(f"{shown}: {what}, {count} file{'s' if count != 1 else ''} not scanned line by line "
+                       f"(installed packages, whose test keys are not your secrets). {advice} "
+                       "To scan it anyway: --scan-vendored")
         return out
+
+
+def tracked_roots(roots: list[str], repository: str | None = None) -> set[str] | None:
+    """The roots under which git's index holds at least one file (one `git ls-files` for them all), or None
+    when that cannot be told (no git, not a work tree, a root outside it). Roots are paths from the current
+    directory, or from the top of `repository` when given."""
+    import subprocess
+
+    if not roots:
+        return set()
+    if repository is None:  # compared as git prints them: relative to the current directory
+        try:
+            specs = {root: os.path.relpath(root) for root in roots}
+        except ValueError:  # another drive (Windows)
+            return None
+        command = ["git", "ls-files", "-z", "--"]
+    else:
+        specs = {root: root.rstrip("/") for root in roots}
+        command = ["git", "-C", repository, "ls-files", "-z", "--full-name", "--"]
+    try:
+        out = subprocess.run(command + [(":(top)" if repository else "") + spec for spec in specs.values()],
+                             capture_output=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    listed = [os.fsdecode(p) for p in out.stdout.split(b"\0") if p]
+    return {root for root, spec in specs.items() if any(p.startswith(spec + "/") for p in listed)}
