@@ -9,6 +9,7 @@ import functools
 import os
 import stat
 
+from crypto_key_guard.sources.catfile import CatFileObject
 from crypto_key_guard.util.records import record
 
 TYPE_CHECKING = False  # `typing` only for the type checker: its import is ~3.5 ms of a hook run
@@ -193,9 +194,9 @@ class IndexBlobs:
     def __init__(self, top: str) -> None:
         self.top = top
         self.proc = None
-        self.current: _IndexBlob | None = None
+        self.current: CatFileObject | None = None
 
-    def open(self, sha: str) -> "_IndexBlob":
+    def open(self, sha: str) -> CatFileObject:
         import errno
         import subprocess
 
@@ -211,7 +212,7 @@ class IndexBlobs:
         header = self.proc.stdout.readline().split()
         if len(header) < 3:
             raise OSError(errno.EIO, "missing from the object store")  # not "gone": fail closed
-        self.current = _IndexBlob(self.proc.stdout, int(header[2]))
+        self.current = CatFileObject(self.proc.stdout, int(header[2]))
         return self.current
 
     def close(self) -> None:
@@ -228,49 +229,3 @@ class IndexBlobs:
 
     def __del__(self) -> None:
         self.close()
-
-
-class _IndexBlob:
-    """The next `size` bytes of cat-file's output as a read-only file: read, tell, seek to the end, with."""
-
-    def __init__(self, pipe, size: int) -> None:
-        self._pipe, self._left, self._pos, self._done = pipe, size, 0, False
-
-    def read(self, n: int = -1) -> bytes:
-        want = self._left if n is None or n < 0 else min(n, self._left)
-        data = self._pipe.read(want) if want else b""
-        if len(data) < want:
-            raise OSError("git cat-file: output ended inside a blob")
-        self._left -= len(data)
-        self._pos += len(data)
-        return data
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        if (offset, whence) != (0, os.SEEK_END):
-            raise OSError("a staged blob is read front to back")
-        self._skip()
-        return self._pos
-
-    def _skip(self) -> None:
-        while self._left:
-            step = min(self._left, 1 << 20)
-            if len(self._pipe.read(step)) < step:
-                raise OSError("git cat-file: output ended inside a blob")
-            self._left -= step
-            self._pos += step
-
-    def finish(self) -> None:
-        """Skip the rest and the newline after it: the pipe is then at the next answer."""
-        if not self._done:
-            self._skip()
-            self._pipe.read(1)
-            self._done = True
-
-    def __enter__(self) -> "_IndexBlob":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.finish()

@@ -33,10 +33,10 @@ from typing import IO, Callable, Iterable, Iterator, Optional, Sequence
 from crypto_key_guard.engine.findings import Finding, mask_reported, safe_subject
 from crypto_key_guard.engine.scanner import ScanResult
 from crypto_key_guard.errors import UsageError
+from crypto_key_guard.sources.catfile import CatFileObject
 from crypto_key_guard.util.display import printable
 
 ZERO = "0" * 40
-DRAIN_BYTES = 1 << 20
 # Scanning must never reach the network: a partial clone would otherwise fetch missing blobs on demand. And
 # it reads the objects as they are: a replace ref (refs/replace/, never pushed by default) must not swap a
 # blob holding a secret for a clean one.
@@ -226,38 +226,6 @@ def blob_sizes(repo_path: str, shas: Sequence[str]) -> dict[str, int]:
     return sizes
 
 
-class _BlobStream:
-    """A read-only view of the next `size` bytes of cat-file's output: what scan_stream reads a blob through."""
-
-    def __init__(self, pipe: IO[bytes], size: int, kind: bytes = b"blob") -> None:
-        self._pipe = pipe
-        self._left = size
-        self._pos = 0
-        self.size = size
-        self.kind = kind    # what cat-file says the object is: a listed tag object is not scanned
-
-    def read(self, n: int = -1) -> bytes:
-        want = self._left if n is None or n < 0 else min(n, self._left)
-        data = self._pipe.read(want) if want else b""
-        if len(data) < want:
-            raise RuntimeError("git cat-file: output ended inside a blob")
-        self._left -= len(data)
-        self._pos += len(data)
-        return data
-
-    def tell(self) -> int:
-        return self._pos
-
-    def drain(self) -> None:
-        """Skip what the scanner did not read (a binary blob is judged by its head)."""
-        while self._left:
-            step = min(self._left, DRAIN_BYTES)
-            if len(self._pipe.read(step)) < step:
-                raise RuntimeError("git cat-file: output ended inside a blob")
-            self._left -= step
-            self._pos += step
-
-
 # -- reading and scanning blobs: the layer every history source (commits, ranges, pushes) goes through --------
 BATCH_BLOBS = 96            # ids asked of one cat-file at a time: a worker's unit of work (~3 MB on average)
 PARALLEL_MIN_BYTES = 8 << 20    # below this much listed content the scan is over before workers start
@@ -274,7 +242,7 @@ class BlobReader:
         assert self._proc.stdout is not None
         _widen_pipe(self._proc.stdout)
 
-    def read(self, blobs: Sequence[BlobRef]) -> Iterator[tuple[BlobRef, Optional[_BlobStream]]]:
+    def read(self, blobs: Sequence[BlobRef]) -> Iterator[tuple[BlobRef, Optional[CatFileObject]]]:
         """(blob, stream), or (blob, None) when the object is not in this clone, in order. The caller must be
         done with each stream before asking for the next one."""
         stdin, stdout = self._proc.stdin, self._proc.stdout
@@ -298,7 +266,7 @@ class BlobReader:
                 if len(header) < 3:  # "<id> missing": not in this (partial) clone
                     yield b, None
                     continue
-                stream = _BlobStream(stdout, int(header[2]), header[1])
+                stream = CatFileObject(stdout, int(header[2]), header[1])
                 yield b, stream
                 stream.drain()
                 stdout.read(1)  # the newline after each object
@@ -321,7 +289,7 @@ class BlobReader:
         self._proc.wait()
 
 
-def read_blobs(repo: Repo, blobs: Iterable[BlobRef]) -> Iterator[tuple[BlobRef, Optional[_BlobStream]]]:
+def read_blobs(repo: Repo, blobs: Iterable[BlobRef]) -> Iterator[tuple[BlobRef, Optional[CatFileObject]]]:
     """Stream the blobs through one `git cat-file --batch`; yields (blob, stream) or (blob, None) if missing.
 
     The caller must be done with each stream before asking for the next one.

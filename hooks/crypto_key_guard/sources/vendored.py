@@ -92,10 +92,10 @@ def tracked_roots(roots: list[str], repository: str | None = None) -> set[str] |
     """The roots under which git's index holds at least one file (one `git ls-files` for them all), or None
     when that cannot be told (no git, not a work tree, a root outside it). Roots are paths from the current
     directory, or from the top of `repository` when given."""
+    if not roots:  # the common case, on a hook's path: no git, no subprocess import
+        return set()
     import subprocess
 
-    if not roots:
-        return set()
     if repository is None:  # compared as git prints them: relative to the current directory
         try:
             specs = {root: os.path.relpath(root) for root in roots}
