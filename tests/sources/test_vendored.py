@@ -152,3 +152,4 @@ def test_history_notes_judge_the_repository_scanned_not_the_current_directory(re
     modules = next(n for n in doc["notes"] if n.startswith("dashboard/node_modules/:"))
     assert "git does not track it" in venv and "git rm" not in venv
     assert "git rm -r --cached -- dashboard/node_modules" in modules
+

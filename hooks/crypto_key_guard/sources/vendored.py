@@ -106,8 +106,8 @@ def tracked_roots(roots: list[str], repository: str | None = None) -> set[str] |
         specs = {root: root.rstrip("/") for root in roots}
         command = ["git", "-C", repository, "ls-files", "-z", "--full-name", "--"]
     try:
-        out = subprocess.run(command + [(":(top)" if repository else "") + spec for spec in specs.values()],
-                             capture_output=True, timeout=30)
+        magic = ":(top,literal)" if repository else ":(literal)"  # a directory named `*` is no glob
+        out = subprocess.run(command + [magic + spec for spec in specs.values()], capture_output=True, timeout=30)
     except (OSError, subprocess.SubprocessError):
         return None
     if out.returncode != 0:
