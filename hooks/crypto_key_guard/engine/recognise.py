@@ -13,7 +13,7 @@ import bisect
 
 from crypto_key_guard.engine.extract import Entry, enclosing_call, enclosing_names, extract, unique_entries
 from crypto_key_guard.engine.extract.decode import decode_value
-from crypto_key_guard.engine.extract.names import suffix_runs, words_of, written_runs
+from crypto_key_guard.engine.extract.names import suffix_runs, tokens, words_of, written_runs
 from crypto_key_guard.engine.extract.references import references
 from crypto_key_guard.engine.rules import Rule
 from crypto_key_guard.util.records import record
@@ -258,6 +258,8 @@ class Recogniser:
         if not value or len(value) > MAX_VALUE:
             return
         toks, own = words_of(entry.name) if entry.name else ((), frozenset())
+        if toks and spells_name(value, entry.name):
+            return
         excluded = not own.isdisjoint(self.not_credential)
         if excluded and not own.isdisjoint(self.owner_words) and self.owned(toks, own):
             excluded = False
@@ -325,13 +327,15 @@ class Recogniser:
     @staticmethod
     def venue_named(rule: Rule, toks: tuple, alt: str, runs: frozenset, value: str) -> bool:
         """A rule selected by one of its with_venue words (bittrex_token): the name also holds the venue's word
-        and ends in that word (but for numbers and venue words: TOKEN_BITTREX, bittrexToken2); an address
+        and ends in that word (but for numbers, venue and affix words: TOKEN_BITTREX, bittrexToken2,
+        BITTREX_TOKEN_PROD); an address
         (0x and 40 hex) is never a key, whatever its name (`hyperliquidToken` holding a token contract)."""
         if runs.isdisjoint(rule.venue) or _is_address(value):
             return False
         for name_toks in (toks, words_of(alt)[0] if alt else ()):
             end = len(name_toks)
-            while end and (name_toks[end - 1].isdigit() or name_toks[end - 1] in rule.venue):
+            while end and (name_toks[end - 1].isdigit() or name_toks[end - 1] in rule.venue or
+                           name_toks[end - 1] in rule.venue_affix):
                 end -= 1
             if any("".join(name_toks[j:end]) in rule.with_venue for j in range(max(0, end - 4), end)):
                 return True
@@ -455,6 +459,16 @@ class Recogniser:
 
 
 _HEX = frozenset("0123456789abcdefABCDEF")
+_NAME_SEPARATORS = str.maketrans("", "", "-_. ")
+
+
+def spells_name(value: str, name: str) -> bool:
+    """A value made only of words of its own name is a name (a header's, a field's, an env variable's), not a
+    secret: `OK_ACCESS_KEY = 'OK-ACCESS-KEY'`, `KC_API_PASSPHRASE = "KC-API-PASSPHRASE"`."""
+    if len(value) > 64 or not value.translate(_NAME_SEPARATORS).isalpha():
+        return False
+    words = tokens(value)
+    return len(words) >= 2 and set(words) <= set(tokens(name))
 
 
 def _is_address(value: str) -> bool:

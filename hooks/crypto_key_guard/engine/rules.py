@@ -455,6 +455,8 @@ class Rule:
     # with_venue: credential words that count only when the name also holds one of the venue words and ends in
     # the credential word (bittrex_token; `quoteToken` alone names a token, not a key)
     with_venue: frozenset = frozenset()
+    # venue_affix: the affix words that may still follow a with_venue word (BITTREX_TOKEN_PROD, kucoinToken_live)
+    venue_affix: frozenset = frozenset()
     examples: dict = {}             # never mutated (each loaded rule gets its own); not compared or hashed
 
 
@@ -585,6 +587,7 @@ def _build_names(raw: Any, file: str, rid: str, groups: dict[str, list[str]]) ->
                 strict=_squashed(credential + groups.get("affix", [])) if strict else frozenset(),
                 ends_name=_squashed(groups.get("affix", [])) | {"*"} if ends_name else frozenset(),
                 with_venue=_squashed(lists["with_venue"]) - _squashed(credential),
+                venue_affix=_squashed(groups.get("affix", [])) if lists["with_venue"] else frozenset(),
                 _venue_words=lists["venue"], _credential_words=credential)
 
 

@@ -65,22 +65,24 @@ class Entry:
 _NAME_ANY = rb"[A-Za-z_][A-Za-z0-9_.\-]*"
 _ASSIGN = (
     rb"(?m)(?:^|[^A-Za-z0-9_$@.\-])(?P<name>[$@]?NAME)(?:\\?[\"'`])?\]?[ \t]*"
-    rb"(?P<op>:=|\?=|\+=|::=|=>|==|=|\{[ \t]*get;[^{}\r\n]{0,40}\}[ \t]*=|:[ \t]*[&*]?[A-Za-z_][A-Za-z0-9_.:<>\[\], |&*]{0,60}?[ \t]+=|:)[ \t]*")
-_ENV = rb"(?m)^[ \t]*(?:ENV|ARG|setx|SETX)[ \t]+(?P<name>NAME)[ \t]+"
+    rb"(?P<op>:=|\?=|\+=|::=|=>|==|=|\{[ \t]*get;[^{}\r\n]{0,40}\}[ \t]*=|:[ \t]*[&*]?(?:'[a-z_]+[ \t]+)?[A-Za-z_][A-Za-z0-9_.:<>\[\], |&*]{0,60}?[ \t]+=|:)[ \t]*")
+_ENV = rb"(?m)^[ \t]*(?:ENV|ARG|setx|SETX|set[ \t]+-[gUxlu]+)[ \t]+(?P<name>NAME)[ \t]+"
 _CLI = rb"(?:^|[\s\"'(\[,])(?P<name>--?NAME)(?P<op>=|[ \t]+)"
 # a call with a literal first (or second) argument, named by its callee: Client("k", "s"), sign_transaction(tx, "0x")
 _CALL_POS = (rb"(?P<callee>)[ \t]*\((?P<open>)[ \t\r\n]*"
              rb"(?:[A-Za-z_$][A-Za-z0-9_$.]*[ \t]*,[ \t\r\n]*)?(?:[bBrRuUfF]{0,2}\\?[\"'`]|0[xX][0-9a-fA-F])")
 # the callee a positional call must end with (checked on the identifier before the parenthesis)
 _CALL_POS_CALLEE = rb"(?:CALLEE)(?:::[A-Za-z_][A-Za-z0-9_]*)*$"
-# a call whose first argument names the second: os.getenv("X", "v"), add_argument("--api-key", default="v")
+# a call whose first literal argument names the next: os.getenv("X", "v"), add_argument("--api-key", default="v"),
+# after an object: setattr(settings, "X", "v"), getattr(config, "X", "v")
 # The callee is read backwards from the parenthesis (_callee_before), not matched: a leading unbounded run
 # would make a backtracking matcher (the stdlib fallback) quadratic on a long identifier-like run.
-_CALL_NAMED = (rb"(?P<callee>)[ \t]*\((?P<open>)[ \t\r\n]*[bBrRuU]?\\?[\"'`]-{0,2}NAME"
+_CALL_NAMED = (rb"(?P<callee>)[ \t]*\((?P<open>)[ \t\r\n]*(?:[A-Za-z_$][A-Za-z0-9_$.]*[ \t]*,[ \t\r\n]*)?"
+               rb"[bBrRuU]?\\?[\"'`]-{0,2}NAME"
                rb"\\?[\"'`][ \t\r\n]*,")
 # a Kubernetes/ECS env entry: `- name: X` + `value: v`, {"name": "X", "value": "v"}
 _PAIR = (rb"(?:^|[\s{,<])[\"']?(?:name|key|Name|Key)[\"']?[ \t]*[:=][ \t]*[\"']?(?P<name>NAME)[\"']?[ \t]*"
-         rb"(?P<sep>,|\r?\n|[ \t])[ \t]*(?:-[ \t]+)?[\"']?(?:value|Value)[\"']?[ \t]*[:=][ \t]*")
+         rb"(?P<sep>,[ \t]*\r?\n|,|\r?\n|[ \t])[ \t]*(?:-[ \t]+)?[\"']?(?:value|Value)[\"']?[ \t]*[:=][ \t]*")
 # a command line starting a script or bot: its positional arguments after a subject word (an exchange's name)
 _COMMAND = (rb"(?m)^[ \t]*(?:[$>][ \t]+)?(?:sudo[ \t]+)?(?:exec[ \t]+)?(?:python[0-9.]*(?:[ \t]+-[A-Za-z])?|node|ts-node|bun|"
             rb"deno[ \t]+run|ruby|php|java[ \t]+-jar|go[ \t]+run|cargo[ \t]+run[ \t]+--|\./[A-Za-z0-9_.\-/]+|bash|sh)"
@@ -97,7 +99,9 @@ _INSERT = rb"(?i:insert[ \t]+into)[ \t]+[^ \t(]+[ \t]*\((?P<cols>[^()]+)\)[ \t\r
 _XML = (rb"<(?P<name>NAME)(?:[ \t][^<>\n]{0,200})?>(?P<value>[^<>\r\n]+)"
         rb"</(?P<close>[A-Za-z_][A-Za-z0-9_.:\-]*)>")
 _USERINFO = rb"[A-Za-z][A-Za-z0-9+.\-]{1,15}://(?P<user>[^:/@\s\"'`]*):(?P<pw>[^@/\s\"'`]+)@(?P<host>[A-Za-z0-9.\-]+)"
-_DEFAULT = rb"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*):?[-=](?P<value>[^}\s\"'`]+)\}"
+# ${X:-v} / ${X-v} / ${X:=v} (shell, compose), ${binance.api.key:v} (Spring placeholders, @Value defaults)
+_DEFAULT = (rb"\$\{(?:(?P<name>[A-Za-z_][A-Za-z0-9_]*):?[-=]|(?P<dotted>[A-Za-z_][A-Za-z0-9_.\-]*):)"
+            rb"(?P<value>[^}\s\"'`]+)\}")
 _PARSE = (rb"[\"'](?P<value>[^\"'\r\n]{8,}?)[\"'][ \t]*(?:\r?\n[ \t]*)?\.parse::<"
           rb"(?P<callee>[A-Za-z_][A-Za-z0-9_:]*)>")
 _TABLE = (rb"(?m)^[ \t]*\|?[ \t]*[A-Za-z_][A-Za-z0-9_ .\-]*(?:[ \t]*[,\t;|][ \t]*[A-Za-z_][A-Za-z0-9_ .\-]*)+"
@@ -250,8 +254,8 @@ _FALLBACK_METHODS = frozenset((b"unwrap_or", b"unwrap_or_else", b"orElse", b"orE
 # after a bare value, another NAME=value on the line (`A=1 B=2 cmd`, `--options X=1 Y=2`) is no more code
 _NEXT_ASSIGNMENT = __import__("re").compile(rb"[A-Za-z_][A-Za-z0-9_.]*=[^=]")
 # what may follow a bare value on its line: the end of the line, a comment, the end of a JSON string holding the
-# line ("KEY=v\n",), the next item or query parameter, the end of a flow mapping
-_BARE_END = frozenset(b"\r\n#;,\\\"'&}])/")
+# line ("KEY=v\n",), the next item or query parameter, the end of a flow mapping, Markdown's inline code
+_BARE_END = frozenset(b"\r\n#;,\\\"'&}])/`")
 
 
 def _text(raw: bytes) -> str:
@@ -895,6 +899,12 @@ def _assignments(data: bytes, lo: int, hi: int, out: list, names: bytes, words=N
         if op == b":" and data[at - 1] == 58 and at < len(data) and data[at] not in b"\"'`\\[{|>\r\n":
             continue  # `name:value` with no space is no YAML mapping (host:port, rule-id:fingerprint, a?b:c)
         op_s = op.decode() if len(op) <= 3 else "="
+        if op == b"=":
+            flag_lo = max(0, ns - MAX_FLAG)
+            if data.find(b"-", flag_lo, ns) >= 0 and _FLAG_BEFORE.search(data, flag_lo, ns):
+                op_s = " "  # docker -e NAME=v, kubectl --from-literal=NAME=v: the value ends at the next blank
+            if name.startswith(_ENV_OBJECTS):  # process.env.X = "v" sets X (a read of it is no assignment)
+                name = name[name.index(".env.") + 5:]
         in_query = op == b"=" and ns > 0 and data[ns - 1] in b"?&"  # ?apikey=v&secret=v
         for a, b, text, quote, layout, alt in read_value(data, at, op_s, ns):
             if by_alt and (not alt or words.isdisjoint(words_of(alt)[1])):
@@ -902,6 +912,13 @@ def _assignments(data: bytes, lo: int, hi: int, out: list, names: bytes, words=N
             out.append(Entry(name, text, a, b, quote, "url" if in_query else layout, alt=alt))
 
 
+# a command-line flag whose argument is NAME=value (docker run -e / --env, kubectl --from-literal, docker build
+# --build-arg, helm --set), its quote included: what follows the value is the rest of the command
+_FLAG_BEFORE = __import__("re").compile(
+    rb"(?:^|[\s\"'])(?:-e|--env|--from-literal|--build-arg|--set|--set-string)[ \t=]+[\"']?\Z")
+MAX_FLAG = 24
+# objects whose attributes are environment variables: assigning one sets that variable
+_ENV_OBJECTS = ("process.env.", "import.meta.env.")
 _LINE_MARKERS = b" \t-*#>/|"
 # words before a name that make it code, not a label: `ENV KEY: v`, `static secret: v` (`private key: string`
 # stays a label: its value has no key's shape)
@@ -1001,18 +1018,27 @@ def _calls(data: bytes, lo: int, hi: int, out: list, names: bytes, callees: byte
             if named:
                 callee = _text(before)
             else:
-                if finder is not None and not finder.anywhere(before):
-                    continue  # no callee hint at all: the search below would find none
-                hit = callee_end.search(before)
-                if hit is None:
+                # a decoding call names nothing: PrivateKey(bytes.fromhex("..")) is PrivateKey's literal
+                outer = _outer_callee(data, m.start() - len(before), before)
+                for candidate in (outer, before) if outer else (before,):
+                    if finder is not None and not finder.anywhere(candidate):
+                        continue  # no callee hint at all: the search below would find none
+                    hit = callee_end.search(candidate)
+                    if hit is not None:
+                        break
+                else:
                     continue
-                callee = _text(before[hit.start():])
+                callee = _text(candidate[hit.start():])
             positional, keywords, _after = _call_args(data, open_paren)
-            if positional and positional[0][0] == 0 and _name_like(positional[0][3]):
+            # the name is the first argument, or (a named search) the second after an object: setattr(obj, "X", v)
+            lead = positional[0][0] if positional else -1
+            if positional and (lead == 0 or named and lead == 1) and _name_like(positional[0][3]):
                 seen.add(open_paren)
                 name = positional[0][3]
                 d = keywords.get("default")
                 for item in positional[1:2]:
+                    if lead == 1 and item[0] != 2:  # setattr(obj, "X", a, "y"): "y" is not X's value
+                        continue
                     out.append(Entry(name, item[3], item[1], item[2], item[4], "call", callee=callee))
                 if d is not None:
                     out.append(Entry(name, d[2], d[0], d[1], d[3], "call", callee=callee))
@@ -1021,6 +1047,30 @@ def _calls(data: bytes, lo: int, hi: int, out: list, names: bytes, callees: byte
                 seen.add(open_paren)
                 for index, a, b, text, quote in positional:
                     out.append(Entry("", text, a, b, quote, "call", callee=callee))
+
+
+# the last part of a callee that only decodes its argument (bytes.fromhex, hex::decode, bs58.decode, Buffer.from,
+# hex.DecodeString), squashed: the call it is passed to names the literal
+_DECODERS = frozenset((b"fromhex", b"unhexlify", b"a2bhex", b"decode", b"b58decode", b"b58decodecheck",
+                       b"b64decode", b"decodestring", b"from", b"hexdecode", b"fromhexstring"))
+
+
+def _outer_callee(data: bytes, callee_start: int, callee: bytes) -> bytes:
+    """The callee whose argument a decoding call is (`PrivateKey` for `PrivateKey(bytes.fromhex("..")`,
+    `SigningKey::from_bytes` for `SigningKey::from_bytes(&hex::decode("..")`), or b"" when callee decodes
+    nothing or is not an argument."""
+    last = callee.replace(b"::", b".").rsplit(b".", 1)[-1].replace(b"_", b"").lower()
+    if last not in _DECODERS:
+        return b""
+    p = callee_start
+    while p > 0 and data[p - 1] in b" \t&*":
+        p -= 1
+    if p == 0 or data[p - 1] != 40:
+        return b""
+    p -= 1
+    while p > 0 and data[p - 1] in _WS:
+        p -= 1
+    return _callee_before(data, p)
 
 
 _CALL_START = rb"(?P<callee>)[ \t]*\((?P<open>)"
@@ -1076,7 +1126,7 @@ def _sql_inserts(data: bytes, lo: int, hi: int, out: list, has_credential_word) 
 
 def _pairs(data: bytes, lo: int, hi: int, out: list, names: bytes) -> None:
     for m in _matches(_re(_PAIR, names), data, lo, hi):
-        yaml_form = m.group(2) != b","
+        yaml_form = m.group(2)[:1] != b","
         for a, b, text, quote, layout, alt in read_value(data, m.end(), ":", m.start(1)):
             out.append(Entry(_text(m.group(1)), text, a, b, quote, "yaml" if yaml_form else layout, alt="value"))
 
@@ -1136,7 +1186,8 @@ def _userinfo(data: bytes, lo: int, hi: int, out: list) -> None:
 
 def _defaults(data: bytes, lo: int, hi: int, out: list) -> None:
     for m in _matches(_re(_DEFAULT), data, lo, hi):
-        out.append(Entry(_text(m.group(1)), _text(m.group(2)), m.start(2), m.end(2), "", "env"))
+        name = m.group(1) if m.start(1) >= 0 else m.group(2)
+        out.append(Entry(_text(name), _text(m.group(3)), m.start(3), m.end(3), "", "env"))
 
 
 def _parses(data: bytes, lo: int, hi: int, out: list) -> None:
@@ -1218,7 +1269,7 @@ def extract(data: bytes, regions, has_credential_word=lambda name: False, name_h
         if name_hints is None or name_hints:
             _assignments(data, lo, hi, found, names, name_words, name_finder)
             if find(b"ENV", lo, hi) >= 0 or find(b"ARG", lo, hi) >= 0 or find(b"setx", lo, hi) >= 0 or \
-                    find(b"SETX", lo, hi) >= 0:
+                    find(b"SETX", lo, hi) >= 0 or find(b"set -", lo, hi) >= 0:
                 _env_lines(data, lo, hi, found, names)
             if find(b"--", lo, hi) >= 0:
                 _cli_flags(data, lo, hi, found, names)

@@ -1,0 +1,178 @@
+"""Layouts a held-out red-team pass found missed (session 6): each is a class of layout seen in public trading bots,
+SDK examples, CI files and docs, read generally (a flag whose argument is NAME=value, a call naming its value after
+an object argument, an assignment to an environment object, a Spring placeholder's default, a decoding call inside
+a signer call, ...), and the false alarm it found (a constant holding its own name). Values are fakes generated at
+test time from seeded templates."""
+from __future__ import annotations
+
+import pytest
+
+from crypto_key_guard.engine.examples import expand, seeded
+from crypto_key_guard.engine.recognise import spells_name
+from crypto_key_guard.engine.scanner import Scanner
+
+SCANNER = Scanner()
+
+
+def rules_found(template: str, path: str = "", seed: str = "held-out") -> list[str]:
+    text = expand(template, seeded(seed))
+    return [f.rule for f in SCANNER.scan_bytes(text.encode("utf-8"), path)]
+
+
+# -- command-line flags whose argument is NAME=value: the value ends at the next blank ----------------------------
+@pytest.mark.parametrize("template,count", [
+    ("docker run -d --name bot -e BINANCE_API_KEY={alnum:64} -e BINANCE_API_SECRET={alnum:64} bot:latest", 2),
+    ("kubectl create secret generic binance --from-literal=BINANCE_API_KEY={alnum:64} "
+     "--from-literal=BINANCE_API_SECRET={alnum:64}", 2),
+    ("helm upgrade --install bot ./chart --set binance.apiSecret={alnum:64} --namespace bots", 1),
+])
+def test_flag_arguments_holding_name_value_are_read(template: str, count: int) -> None:
+    assert rules_found(template, "deploy.sh") == ["binance-api-credential"] * count
+
+
+def test_flag_arguments_find_both_venues() -> None:
+    assert sorted(rules_found("docker run --env KUCOIN_API_SECRET={uuid} --env=BINANCE_API_KEY={alnum:64} image",
+                              "run.sh")) == ["binance-api-credential", "kucoin-api-secret"]
+
+
+@pytest.mark.parametrize("template", [
+    "docker run -it --rm -e BINANCE_API_KEY -e BINANCE_API_SECRET -v $PWD/.env:/app/.env image",
+    'kubectl create secret generic binance --from-literal=BINANCE_API_KEY="$BINANCE_API_KEY"',
+    "docker run -e BINANCE_API_SECRET=${BINANCE_API_SECRET} image",
+])
+def test_flag_arguments_passing_the_environment_through_are_not(template: str) -> None:
+    assert rules_found(template, "run.sh") == []
+
+
+# -- a call naming its value after an object argument: setattr(obj, "X", "v"), getattr(obj, "X", "v") -------------
+@pytest.mark.parametrize("template", [
+    "setattr(settings, 'BINANCE_API_SECRET', '{alnum:64}')",
+    'secret = getattr(config, "BINANCE_API_SECRET", "{alnum:64}")',
+])
+def test_a_call_naming_its_literal_after_an_object(template: str) -> None:
+    assert rules_found(template, "keys.py") == ["binance-api-credential"]
+
+
+@pytest.mark.parametrize("template", [
+    "setattr(settings, 'BINANCE_API_SECRET', secret_from_vault)",
+    'setattr(settings, "BINANCE_API_SECRET", value, "{alnum:64}")',
+])
+def test_setattr_without_a_literal_value_is_not(template: str) -> None:
+    assert rules_found(template, "keys.py") == []
+
+
+# -- assigning an environment object's attribute sets that variable --------------------------------------------------
+@pytest.mark.parametrize("template", [
+    "process.env.BINANCE_API_SECRET = '{alnum:64}';",
+    'import.meta.env.BINANCE_API_KEY = "{alnum:64}"',
+])
+def test_an_assignment_to_process_env_is_a_value(template: str) -> None:
+    assert rules_found(template, "test/setup.js") == ["binance-api-credential"]
+
+
+@pytest.mark.parametrize("template", [
+    "const secret = process.env.BINANCE_API_SECRET || '';",
+    "if (process.env.BINANCE_API_SECRET === '{alnum:64}') {}",
+])
+def test_a_read_of_process_env_is_not(template: str) -> None:
+    assert rules_found(template, "src/config.js") == []
+
+
+# -- typed declarations with a lifetime (Rust `&'static str`) ---------------------------------------------------------
+def test_rust_static_with_a_lifetime() -> None:
+    assert rules_found("static BYBIT_API_SECRET: &'static str = \"{alnum:36}\";", "src/keys.rs") == \
+        ["bybit-api-secret"]
+
+
+# -- Spring placeholders: ${name:default} gives its default ----------------------------------------------------------
+@pytest.mark.parametrize("template", [
+    '@Value("${binance.api.key:{alnum:64}}")\nprivate String apiKey;',
+    "binance:\n  secret: ${BINANCE_SECRET:{alnum:64}}",
+])
+def test_a_spring_placeholder_default_is_a_value(template: str) -> None:
+    assert rules_found(template, "BinanceConfig.java") == ["binance-api-credential"]
+
+
+@pytest.mark.parametrize("template", [
+    '@Value("${binance.api.key}")\nprivate String apiKey;',
+    '@Value("${binance.api.key:}")\nprivate String apiKey;',
+    '@Value("${server.port:8080}")\nprivate int port;  // binance',
+])
+def test_a_spring_placeholder_without_a_secret_default_is_not(template: str) -> None:
+    assert rules_found(template, "BinanceConfig.java") == []
+
+
+# -- a name/value object split over lines (Postman environments) ------------------------------------------------------
+def test_postman_environment_entries_over_several_lines() -> None:
+    template = ('{\n  "name": "OKX v5",\n  "values": [\n    {\n      "key": "okx-api-key",\n      "value": "{uuid}",\n'
+                '      "type": "default",\n      "enabled": true\n    },\n    {\n      "key": "okx-secret-key",\n'
+                '      "value": "{HEX:32}",\n      "type": "secret",\n      "enabled": true\n    }\n  ]\n}\n')
+    assert rules_found(template, "okx.postman_environment.json") == ["okx-api-key", "okx-api-secret"]
+
+
+def test_postman_entries_with_empty_values_are_not() -> None:
+    template = '{"values": [\n  {"key": "apiKey",\n   "value": "", "enabled": true},\n  {"key": "secretKey", "value": ""}]}'
+    assert rules_found(template, "env.postman_environment.json") == []
+
+
+# -- NAME=value in Markdown inline code, fish's `set -gx NAME value` ---------------------------------------------------
+def test_an_assignment_in_markdown_inline_code() -> None:
+    assert rules_found("Set `BINANCE_API_SECRET={alnum:64}` in your shell first.", "README.md") == \
+        ["binance-api-credential"]
+
+
+@pytest.mark.parametrize("template", ["set -gx BINANCE_API_SECRET {alnum:64}", "set -x KRAKEN_API_KEY {base64:56}"])
+def test_fish_set_exports(template: str) -> None:
+    assert len(rules_found(template, "config.fish")) == 1
+
+
+# -- a decoding call inside a signer or client call: the outer callee names the literal --------------------------------
+@pytest.mark.parametrize("template", [
+    'priv_key = PrivateKey(bytes.fromhex("{eth_key}"))',
+    'signer = SigningKey(binascii.unhexlify("{eth_key}"), curve=SECP256k1)',
+    "const wallet = new Wallet(Buffer.from('{eth_key}', 'hex'));",
+])
+def test_a_decoded_literal_is_named_by_the_call_it_is_passed_to(template: str) -> None:
+    assert rules_found(template, "send.py") == ["ethereum-private-key"]
+
+
+@pytest.mark.parametrize("template", [
+    'digest = sha256(bytes.fromhex("{hex:64}"))',
+    'print(bytes.fromhex("{eth_key}"))',
+])
+def test_a_decoded_literal_passed_elsewhere_is_not(template: str) -> None:
+    assert rules_found(template, "util.py") == []
+
+
+# -- `token` tied to a venue, followed by an affix word ---------------------------------------------------------------
+@pytest.mark.parametrize("template,rule", [
+    ("BITTREX_TOKEN_PROD={hex:32}", "bittrex-api-key"),
+    ('coinex_token_live = "{hex:32}"', "coinex-api-key"),
+])
+def test_venue_token_with_an_affix_after_it(template: str, rule: str) -> None:
+    assert rules_found(template, ".env") == [rule]
+
+
+def test_venue_token_followed_by_another_word_is_not() -> None:
+    assert rules_found('COINEX_TOKEN_MINT = "{base58:44}"', "mint.py") == []
+
+
+# -- a constant whose value is its own name (header names in exchange SDKs) is no secret ------------------------------
+@pytest.mark.parametrize("template", [
+    "OK_ACCESS_KEY = 'OK-ACCESS-KEY'\nOK_ACCESS_SIGN = 'OK-ACCESS-SIGN'\nOK_ACCESS_PASSPHRASE = 'OK-ACCESS-PASSPHRASE'",
+    'KC_API_PASSPHRASE = "KC-API-PASSPHRASE"\nBITGET_ACCESS_KEY = "ACCESS-KEY"',
+])
+def test_constants_holding_their_own_name_are_not_secrets(template: str) -> None:
+    assert rules_found(template, "consts.py") == []
+
+
+@pytest.mark.parametrize("value,name,spelled", [
+    ("OK-ACCESS-KEY", "OK_ACCESS_KEY", True),
+    ("apiKey", "apiKey", True),
+    ("ACCESS-KEY", "BITGET_ACCESS_KEY", True),
+    ("Falcon-river", "OKX_PASSPHRASE", False),
+    ("OK-ACCESS-KEY-2024", "OK_ACCESS_KEY", False),
+    ("secret", "API_SECRET", False),
+])
+def test_spells_name(value: str, name: str, spelled: bool) -> None:
+    assert spells_name(value, name) is spelled
