@@ -2478,6 +2478,71 @@ PARADEX_L2_PRIVATE_KEY = os.getenv("PARADEX_L2_PRIVATE_KEY", "")
 """, "bots reading venue and data keys from the environment"),
 ]
 
+# --- seen in session 6's held-out red-team pass (search corpus: bots' run scripts, SDK READMEs, Java/C# clients) ----
+SESSION6: List[Layout] = [
+    P("s6-docker-run-env-flags", "syntax:shell-args", "run-in-docker.sh", """\
+docker run -d --rm --name cryptobot -e TZ=UTC -e BINANCE_API_KEY=[[Binance/key]] -e BINANCE_API_SECRET=[[Binance/secret]] image:latest
+""", "bot READMEs and run scripts passing the keys as docker run -e NAME=value"),
+    P("s6-kubectl-literal-pair", "syntax:shell-args", "k8/setup/add-binance-secret.sh", """\
+kubectl create secret generic binance --from-literal=BINANCE_API_KEY=[[Binance/key]] --from-literal=BINANCE_API_SECRET=[[Binance/secret]] --namespace $1
+""", "k8s setup scripts creating an exchange secret from literals"),
+    P("s6-pybit-mainnet-suffix", "suffix-affix", "strategy/config_strategy_api.py", """\
+from pybit import usdt_perpetual
+
+api_key_mainnet = "[[Bybit/key]]"
+api_secret_mainnet = "[[Bybit/secret]]"
+api_key = api_key_mainnet if mode == "live" else api_key_testnet
+""", "pybit stat-arb bots: one key pair per network, chosen by a mode flag"),
+    P("s6-tronpy-bytes-fromhex", "signer", "send_trx.py", """\
+from tronpy.keys import PrivateKey
+
+priv_key = PrivateKey(bytes.fromhex("[[eth-private-key]]"))
+""", "tronpy transfer scripts (the README's own example shape)"),
+    P("s6-okx-auth-positional", "plain", "okx/auth.py", """\
+auth = OkxAuth('[[OKX/key]]', '[[OKX/secret]]', passphrase, False, False, '0')
+""", "OKX REST wrappers constructed with the key and secret as literals"),
+    P("s6-binance-java-factory", "syntax:java", "src/main/java/bot/Main.java", """\
+BinanceApiClientFactory factory = BinanceApiClientFactory.newInstance("[[Binance/key]]", "[[Binance/secret]]");
+BinanceApiRestClient client = factory.newRestClient();
+""", "binance-java-api users: the factory takes key and secret"),
+    P("s6-next-public-secret", "credential-words", ".env.local", """\
+NEXT_PUBLIC_BINANCE_API_KEY=[[Binance/key]]
+NEXT_PUBLIC_BINANCE_SECRET_KEY=[[Binance/secret]]
+NEXT_PUBLIC_SIGNER_PRIVATE_KEY=[[eth-private-key:{eth_key:0x}]]
+""", "Next.js front ends reading process.env.NEXT_PUBLIC_BINANCE_SECRET_KEY"),
+    P("s6-solana-keypair-hex", "signer", "scripts/keypair.js", """\
+const privateKeyHex = '[[solana-keypair:{solana_keypair:hex}]]';
+const keypair = Keypair.fromSecretKey(new Uint8Array(Buffer.from(privateKeyHex, 'hex')));
+""", "Solana conversion scripts keeping the 64-byte keypair as hex"),
+    P("s6-postman-environment", "syntax:json-escape", "binance.postman_environment.json", """\
+{
+  "name": "Binance Spot",
+  "values": [
+    {
+      "key": "binance-api-key",
+      "value": "[[Binance/key]]",
+      "enabled": true
+    },
+    {
+      "key": "binance-api-secret",
+      "value": "[[Binance/secret]]",
+      "enabled": true
+    }
+  ]
+}
+""", "exchanges' Postman environment files with the current values filled in"),
+    N("s6-ng-header-name-constants", "neg:public-constant", "okx/consts.py", """\
+CONTENT_TYPE = 'Content-Type'
+OK_ACCESS_KEY = 'OK-ACCESS-KEY'
+OK_ACCESS_SIGN = 'OK-ACCESS-SIGN'
+OK_ACCESS_TIMESTAMP = 'OK-ACCESS-TIMESTAMP'
+OK_ACCESS_PASSPHRASE = 'OK-ACCESS-PASSPHRASE'
+""", "OKX REST SDK forks: header names as constants"),
+    N("s6-ng-docker-env-pass-through", "neg:env-read", "run-in-docker.sh", """\
+docker run -it --rm -e TELEGRAM_KEY -e REDIS_PASSWORD -e BINANCE_API_KEY -e BINANCE_API_SECRET -v $PWD/.env:/app/.env image ./service.ts
+""", "bots passing the caller's environment through to the container"),
+]
+
 LAYOUTS: List[Layout] = (SUFFIX_AFFIX + CREDENTIAL_WORDS + ENV_FALLBACK + LISTS_MAPS + SYNTAX + ENCODED + NOTEBOOK
-                         + SIGNER + MNEMONIC + PLAIN + VENUES + NEGATIVES + BOT_EXTRAS)
+                         + SIGNER + MNEMONIC + PLAIN + VENUES + NEGATIVES + BOT_EXTRAS + SESSION6)
 _BY_ID: Dict[str, Layout] = {lay.id: lay for lay in LAYOUTS}

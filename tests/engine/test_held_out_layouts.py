@@ -176,3 +176,71 @@ def test_constants_holding_their_own_name_are_not_secrets(template: str) -> None
 ])
 def test_spells_name(value: str, name: str, spelled: bool) -> None:
     assert spells_name(value, name) is spelled
+
+
+# -- a client constructor named after its venue: its literal arguments are that venue's key and secret ------------
+@pytest.mark.parametrize("template,rules", [
+    ('session = BybitClient("{alnum:18}", "{alnum:36}")', ["bybit-api-key", "bybit-api-secret"]),
+    ("auth = OkxAuth('{uuid}', '{HEX:32}', passphrase, False)", ["okx-api-key", "okx-api-secret"]),
+    ('BinanceApiRestClient c = BinanceApiClientFactory.newInstance("{alnum:64}", "{alnum:64}").newRestClient();',
+     ["binance-api-credential", "binance-api-credential"]),
+    ('var ws = new WebSocketApi(url, key, new BinanceHmac("{alnum:64}"));', ["binance-api-credential"]),
+    ('api = krakenex.API("{base64:56}", "{base64:86}==")', ["kraken-api-key", "kraken-api-secret"]),
+])
+def test_a_venue_named_client_names_its_literals(template: str, rules: list[str]) -> None:
+    assert rules_found(template, "client.py") == rules
+
+
+@pytest.mark.parametrize("template", [
+    # a passphrase is free text: by position alone a URL or a label would pass for one
+    "client = KucoinClient('https://api.kucoin.com')",
+    'session = BybitClient("https://api.bybit.com", "BTCUSDT", timeout=10)',
+    'client = HttpClient("{alnum:36}")  # bybit',
+])
+def test_other_client_literals_are_not(template: str) -> None:
+    assert rules_found(template, "client.py") == []
+
+
+# -- front-end build tools' prefixes: NEXT_PUBLIC_ says where the value goes, not that it is public ---------------
+@pytest.mark.parametrize("template,rules", [
+    ("NEXT_PUBLIC_PRIVATE_KEY={eth_key:0x}", ["ethereum-private-key"]),
+    ("EXPO_PUBLIC_WALLET_PRIVATE_KEY={eth_key}", ["ethereum-private-key"]),
+    ("NUXT_PUBLIC_SIGNER_PRIVATE_KEY={eth_key:0x}", ["ethereum-private-key"]),
+])
+def test_framework_prefixes_do_not_make_a_key_public(template: str, rules: list[str]) -> None:
+    assert rules_found(template, ".env.local") == rules
+
+
+@pytest.mark.parametrize("template", [
+    "NEXT_PUBLIC_KEY={eth_key}",
+    "NEXT_PUBLIC_CONTRACT_ADDRESS=0x{hex:40}\nNEXT_PUBLIC_WALLETCONNECT_PROJECT_ID={hex:32}",
+])
+def test_framework_prefixed_public_values_are_not(template: str) -> None:
+    assert rules_found(template, ".env.local") == []
+
+
+# -- a two-column table of names and values (pandas .set_index('Type'), Markdown Field | Value tables) -------------
+@pytest.mark.parametrize("template,path", [
+    ("Type,Value\nAPI_key,{alnum:64}\nSecret_key,{alnum:64}\n", "binance/binance_api_keys.txt"),
+    ("| Field | Value |\n|---|---|\n| Binance API Key | {alnum:64} |\n| Binance Secret Key | {alnum:64} |\n",
+     "docs/binance.md"),
+])
+def test_name_value_tables(template: str, path: str) -> None:
+    assert len(rules_found(template, path)) == 2
+
+
+def test_two_column_tables_of_other_data_are_not() -> None:
+    assert rules_found("date,price\n2024-01-01,{digits:5}\napi,{alnum:64}\n", "binance/prices.csv") == []
+
+
+# -- a Solana keypair written as 128 hex digits ---------------------------------------------------------------------
+def test_solana_keypair_as_hex() -> None:
+    template = ("const privateKeyHex = '{solana_keypair:hex}';\n"
+                "const keypair = Keypair.fromSecretKey(Buffer.from(privateKeyHex, 'hex'));")
+    assert rules_found(template, "keypair.js") == ["solana-private-key-hex"]
+
+
+@pytest.mark.parametrize("template", ["const privateKeyHex = '{solana_keypair:bad,hex}';",
+                                      'const signatureHex = "{solana_keypair:hex}";'])
+def test_hex_that_is_no_keypair_or_not_named_as_one_is_not(template: str) -> None:
+    assert rules_found(template, "keypair.js") == []

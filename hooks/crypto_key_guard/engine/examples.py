@@ -191,7 +191,7 @@ def fake_secp_overflow(rng: random.Random, _arg: Optional[str]) -> str:
 @generator("solana_keypair")
 def fake_solana_keypair(rng: random.Random, arg: Optional[str]) -> str:
     """{solana_keypair}: [seed..., public key...] as written by solana-keygen (a real Ed25519 pair).
-    {solana_keypair:pretty} one number per line; {solana_keypair:base58} as wallets export it;
+    {solana_keypair:pretty} one number per line; {solana_keypair:base58} as wallets export it; {solana_keypair:hex};
     {solana_keypair:bad} a public half that does not match."""
     from crypto_key_guard.engine.checksums import ed25519_public_key
 
@@ -201,6 +201,8 @@ def fake_solana_keypair(rng: random.Random, arg: Optional[str]) -> str:
         from crypto_key_guard.engine.checksums import b58encode
 
         return b58encode(seed + public)
+    if arg and "hex" in arg:
+        return (seed + public).hex()
     numbers = [str(b) for b in seed + public]
     if arg and "pretty" in arg:
         return "[\n  " + ",\n  ".join(numbers) + "\n]"

@@ -33,7 +33,11 @@ GENERIC_LEAVES = frozenset(("key", "pk", "sk", "priv", "private", "secret", "val
 MIN_NESTED_VALUE = 32  # shorter values are not looked up under their parent's name
 # trailing words of a callee that convert rather than name: PrivateKeySigner::from_str, Wallet.new
 CALLEE_NOISE = frozenset(("from", "str", "new", "parse", "create", "unwrap", "of", "init", "hex", "fromhex",
-                          "bytes", "to", "string"))
+                          "bytes", "to", "string", "instance"))
+# the last word of an exchange SDK's client or signer whose name holds the venue (BybitClient, OkxAuth, BinanceHmac,
+# BinanceApiClientFactory.newInstance, krakenex.API): its literal arguments are that venue's key and secret
+CLIENT_WORDS = frozenset(("client", "api", "auth", "hmac", "rest", "restclient", "credentials", "connector",
+                          "factory"))
 
 
 @record
@@ -131,8 +135,12 @@ class NamesIndex:
         self.by_word: dict[str, list[int]] = {}
         self.by_callee: dict[str, list[int]] = {}
         self.by_venue_word: dict[str, list[int]] = {}  # words that select a rule only with its venue named
+        self.by_client_venue: dict[str, list[int]] = {}  # venue words: the rules a venue-named client's literal may be
         self.any_name: list[int] = []
         for n, rule in enumerate(rules):
+            if rule.kind == "exchange" and rule.venue and not rule.strict:
+                for word in rule.venue:
+                    self.by_client_venue.setdefault(word, []).append(n)
             for word in rule.credential:
                 if word == "*":
                     self.any_name.append(n)
@@ -192,6 +200,15 @@ def _anchor_both():
         return None
 
 
+def _with_client_hints(scanner, callees: frozenset) -> frozenset:
+    """The rules' callee hints and the client words (extraction reads the literal arguments of calls whose callee
+    holds one), once per rule list."""
+    cached = scanner.__dict__.get("_client_hints")
+    if cached is None or cached[0] is not callees:
+        cached = scanner.__dict__["_client_hints"] = (callees, callees | CLIENT_WORDS)
+    return cached[1]
+
+
 def _signer_hints(scanner) -> frozenset:
     """The callee hints of the wallet rules (signers: a key reaches them through variables; an exchange client's
     variables are named api_key/secret and read by name), once per rule list."""
@@ -227,6 +244,7 @@ class Recogniser:
             # the hints of every names rule, so one set of compiled searches serves every file; the words of the
             # rules this file activates then choose the names read
             hints, callees = self.scanner._names_hints()
+            callees = _with_client_hints(self.scanner, callees)
             words = credential_words.union(*(w for r, _ in named for _, w in r.pair))
             regions = merge_regions(named, len(data))
             entries = extract(data, regions, has_credential_word, hints, callees, words, self.path,
@@ -257,6 +275,8 @@ class Recogniser:
         value = _json_unescape(entry.value)
         if not value or len(value) > MAX_VALUE:
             return
+        if entry.name.startswith(FRAMEWORK_PREFIXES):
+            entry = _without_framework_prefix(entry)
         toks, own = words_of(entry.name) if entry.name else ((), frozenset())
         if toks and spells_name(value, entry.name):
             return
@@ -275,6 +295,9 @@ class Recogniser:
         tied = None
         if callee is not None:
             candidates = {n for w in callee if w in index.by_callee for n in index.by_callee[w]}
+            if not callee.isdisjoint(CLIENT_WORDS):  # BybitClient("k", "s"): the venue's rules
+                candidates.update(n for w in words_of(entry.callee)[1] if w in index.by_client_venue
+                                  for n in index.by_client_venue[w])
         else:
             candidates = {n for w in runs if w in index.by_word for n in index.by_word[w]}
             candidates.update(index.any_name)
@@ -459,6 +482,20 @@ class Recogniser:
 
 
 _HEX = frozenset("0123456789abcdefABCDEF")
+# prefixes front-end build tools require on the variables they inline into a bundle: `public` there says where the
+# value ends up, not that it is a public key (NEXT_PUBLIC_PRIVATE_KEY is a private key, exposed)
+FRAMEWORK_PREFIXES = ("NEXT_PUBLIC_", "EXPO_PUBLIC_", "NUXT_PUBLIC_", "NUXT_ENV_", "GATSBY_", "STORYBOOK_")
+
+
+def _without_framework_prefix(entry: Entry) -> Entry:
+    """The entry named without its build tool's prefix when what remains is a name of two words or more
+    (NEXT_PUBLIC_KEY stays as written)."""
+    rest = entry.name[entry.name.index("_", entry.name.index("_") + 1) + 1:] \
+        if entry.name.startswith(FRAMEWORK_PREFIXES[:4]) else entry.name[entry.name.index("_") + 1:]
+    if len(tokens(rest)) < 2:
+        return entry
+    return Entry(rest, entry.value, entry.start, entry.end, entry.quote, entry.layout, entry.callee, entry.alt,
+                 entry.decoded)
 _NAME_SEPARATORS = str.maketrans("", "", "-_. ")
 
 

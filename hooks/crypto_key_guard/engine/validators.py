@@ -245,6 +245,20 @@ def is_solana_base58_keypair(c: Candidate) -> bool:
     return raw is not None and len(raw) == 64 and checksums.is_solana_keypair(raw)
 
 
+@validator("solana_hex_keypair")
+def is_solana_hex_keypair(c: Candidate) -> bool:
+    """128 hex digits (optional 0x): 64 bytes that are a real Ed25519 keypair, as scripts convert a keypair for
+    Keypair.fromSecretKey(Buffer.from(hex, 'hex'))."""
+    from crypto_key_guard.engine import checksums
+
+    text = c.value[2:] if c.value[:2] in ("0x", "0X") else c.value
+    try:
+        raw = bytes.fromhex(text)
+    except ValueError:
+        return False
+    return len(raw) == 64 and checksums.is_solana_keypair(raw)
+
+
 _ENV_NAME = _lazy_re(r"^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.]*)=")
 _ENV_FILE = _lazy_re(r"(?i)(?:^|[/\\])(?:\.env(?:\.[^/\\]*)?|[^/\\]*\.env|\.envrc)$")
 _PUBLIC_NAME_TOKENS = frozenset((

@@ -24,7 +24,7 @@ so the work is linear in the region size.
 """
 from __future__ import annotations
 
-from crypto_key_guard.engine.extract.names import dotted_reference, words_of
+from crypto_key_guard.engine.extract.names import dotted_reference, random_run, words_of
 
 MAX_STRING = 16384      # longest quoted value read (a PEM block in a string)
 MAX_LIST = 65536        # bytes of a list literal read
@@ -377,6 +377,8 @@ def _name_like(text: str) -> bool:
     if not body or not (body[0].isalpha() or body[0] == "_"):
         return False
     if not all(ch.isalnum() or ch in "_.-" for ch in body):
+        return False
+    if random_run(body):  # a UUID or a hex token that starts with a letter (de95a367-a66b-...) names nothing
         return False
     if text.startswith("-") or any(ch in "_.-" for ch in body) or body.isupper():
         return True
@@ -1217,6 +1219,9 @@ def _tables(data: bytes, lo: int, hi: int, out: list, has_credential_word) -> No
         header = data[m.start():m.end()].rstrip(b"\r")
         delim = max((b",", b"\t", b";", b"|"), key=header.count)
         cols = [_text(header[a:b]).strip() for a, b in _split_row(header, delim)]
+        if len(cols) == 2 and not any(has_credential_word(c) for c in cols):
+            _name_value_rows(data, m.end() + 1, delim, out, has_credential_word)
+            continue
         if len(cols) < 2 or not any(has_credential_word(c) for c in cols):
             continue
         p = m.end() + 1
@@ -1238,6 +1243,36 @@ def _tables(data: bytes, lo: int, hi: int, out: list, has_credential_word) -> No
                 if b > a:
                     out.append(Entry(col, _text(line[a:b]), p + a, p + b, "", "csv"))
             p = e + 1
+
+
+MAX_NAME_VALUE_ROWS = 64
+
+
+def _name_value_rows(data: bytes, p: int, delim: bytes, out: list, has_credential_word) -> None:
+    """A two-column table whose header names no credential (`Type,Value`, `| Field | Value |`): each row whose
+    first cell holds a credential word names the cell beside it (`API_key,v`, `| Secret Key | v |`)."""
+    n = len(data)
+    for _ in range(MAX_NAME_VALUE_ROWS):
+        if p >= n:
+            return
+        e = data.find(b"\n", p)
+        e = n if e < 0 else e
+        line = data[p:e].rstrip(b"\r")
+        cells = _split_row(line, delim)
+        if len(cells) != 2:
+            if delim == b"|" and line.strip() and set(line.strip()) <= set(b"|-: "):
+                p = e + 1
+                continue
+            return
+        (a, b), (c, d) = _trimmed(line, *cells[0]), _trimmed(line, *cells[1])
+        if b - a >= 2 and line[a] in b"\"'" and line[b - 1] == line[a]:
+            a, b = a + 1, b - 1
+        if d - c >= 2 and line[c] in b"\"'`" and line[d - 1] == line[c]:
+            c, d = c + 1, d - 1
+        name = _text(line[a:b])
+        if d > c and has_credential_word(name):
+            out.append(Entry(name, _text(line[c:d]), p + c, p + d, "", "csv"))
+        p = e + 1
 
 
 _TABLE_FILES = (".csv", ".tsv", ".txt", ".md", ".markdown", ".rst", ".org", ".adoc", ".ipynb", ".dat", ".tab")

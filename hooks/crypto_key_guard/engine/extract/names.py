@@ -84,6 +84,22 @@ def suffix_runs(name: str, strip: frozenset = frozenset()) -> frozenset:
 MAX_MINIFIED = 4  # a minifier's identifiers (v8w.apiKey) are this short; a dotted secret's parts are longer
 
 
+def random_run(part: str) -> bool:
+    """A letter straight after a digit that starts no camel-case word (`95a3` in a UUID or `a1b2c3`, not `v2`,
+    `web3Provider`, `KEY_2`): random text, not words."""
+    after_digit = False
+    for i, ch in enumerate(part):
+        if ch.isdigit():
+            after_digit = True
+        elif ch.isalpha():
+            if after_digit and not (ch.isupper() and part[i + 1:i + 2].islower()):
+                return True
+            after_digit = False
+        else:
+            after_digit = False
+    return False
+
+
 def _name_part(part: str) -> bool:
     """An identifier as people name things: words, with digits only closing one (v2, l2_key, web3Provider,
     KEY_1), or as minifiers do (v8w, e4K). A letter straight after a digit, not starting a camel-case word,
@@ -92,19 +108,7 @@ def _name_part(part: str) -> bool:
         return False
     if len(part) <= MAX_MINIFIED:
         return part.replace("$", "_").isidentifier()
-    after_digit = False
-    for i, ch in enumerate(part):
-        if ch.isdigit():
-            after_digit = True
-        elif ch.isalpha():
-            if after_digit and not (ch.isupper() and part[i + 1:i + 2].islower()):
-                return False
-            after_digit = False
-        elif ch in "_$":
-            after_digit = False
-        else:
-            return False
-    return True
+    return all(ch.isalnum() or ch in "_$" for ch in part) and not random_run(part)
 
 
 def dotted_reference(text: str) -> bool:
