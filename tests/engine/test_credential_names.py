@@ -44,6 +44,8 @@ def test_endpoint_after_the_credential_word_or_beside_another_not_credential_wor
     ('bittrex_token = "{hex:32}"\nbittrex_secret = "{hex:32}"', ["bittrex-api-key", "bittrex-api-secret"]),
     ('COINEX_TOKEN = "{hex:32}"', ["coinex-api-key"]),
     ('const bittrexToken2 = "{hex:32}";', ["bittrex-api-key"]),
+    # which deployment it is for may follow the token word
+    ('COINEX_TOKEN_MAIN_2={hex:32}', ["coinex-api-key"]),
 ])
 def test_token_with_the_venue_in_the_name_is_the_venues_key(template: str, rule: list[str]) -> None:
     assert rules_found(template) == rule
@@ -56,6 +58,7 @@ def test_token_with_the_venue_in_the_name_is_the_venues_key(template: str, rule:
     'OPINION_TOKEN = "0x{hex:40}"',
     # the token word does not end the name: a mint, not a key
     'COINEX_TOKEN_MINT = "{base58:44}"',
+    'BITTREX_TOKEN_ID = "{hex:32}"',
     # the venue only in the text around it
     '# bittrex\ntoken = "{hex:32}"',
 ])
