@@ -244,3 +244,45 @@ def test_solana_keypair_as_hex() -> None:
                                       'const signatureHex = "{solana_keypair:hex}";'])
 def test_hex_that_is_no_keypair_or_not_named_as_one_is_not(template: str) -> None:
     assert rules_found(template, "keypair.js") == []
+
+
+# -- the assignment syntaxes other scanners' sample generators write (gitleaks' issue 1222 list) ------------------
+@pytest.mark.parametrize("template,path", [
+    ("<kucoinToken>\n    {hex:24}\n</kucoinToken>", "config.xml"),
+    ('var kucoinToken string = "{hex:24}"', "main.go"),
+    ('const (\n\tkucoinToken string = "{hex:24}"\n)', "keys.go"),
+    ('$kucoinToken .= "{hex:24}";', "config.php"),
+    ('$kucoinToken ??= "{hex:24}";', "config.php"),
+    ('kucoinToken ||= "{hex:24}"', "config.js"),
+    ('KUCOIN_TOKEN :::= "{hex:24}"', "Makefile"),
+    ("kucoinToken,{hex:24},", "keys.csv"),
+    ('KUCOIN_API_KEY,"{hex:24}"', "keys.csv"),
+])
+def test_more_assignment_syntaxes(template: str, path: str) -> None:
+    assert rules_found(template, path) == ["kucoin-api-key"]
+
+
+@pytest.mark.parametrize("template,path", [
+    ("var kucoinToken string\nkucoinToken = os.Getenv(\"KUCOIN_TOKEN\")", "main.go"),
+    ("$kucoinToken .= $suffix;", "config.php"),
+    ("api_key,api_secret,passphrase\nkucoin,{hex:24} is rotated,x\n", "keys.csv"),
+    ("kucoinToken, the key you created in the KuCoin console", "README.md"),
+    ("<kucoinToken>\n  <value>${KUCOIN_TOKEN}</value>\n</kucoinToken>", "config.xml"),
+])
+def test_more_assignment_syntaxes_without_a_literal(template: str, path: str) -> None:
+    assert rules_found(template, path) == []
+
+
+# -- .NET exchange clients: new ApiCredentials(key, secret), tied to the venue by the client around it ------------
+@pytest.mark.parametrize("template,rules", [
+    ("var client = new BinanceRestClient(options => {\n"
+     "    options.ApiCredentials = new ApiCredentials(\"{alnum:64}\", \"{alnum:64}\");\n});",
+     ["binance-api-credential", "binance-api-credential"]),
+    ('var creds = new KucoinApiCredentials("{hex:24}", "{uuid}", passphrase);', ["kucoin-api-key", "kucoin-api-secret"]),
+])
+def test_api_credentials_constructors(template: str, rules: list[str]) -> None:
+    assert rules_found(template, "Program.cs") == rules
+
+
+def test_api_credentials_without_a_venue_around_are_not() -> None:
+    assert rules_found('var creds = new ApiCredentials("{alnum:64}", "{alnum:36}");', "Program.cs") == []

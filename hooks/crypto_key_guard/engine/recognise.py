@@ -151,6 +151,7 @@ class NamesIndex:
             for word in rule.callees:
                 self.by_callee.setdefault(word, []).append(n)
         self.venue_named_words = frozenset(self.by_venue_word)
+        self.client_rules = frozenset(n for ns in self.by_client_venue.values() for n in ns)
         self.active: frozenset | None = None  # a plan's rules, as positions in this index; None: all of them
 
     def view(self, active: frozenset) -> "NamesIndex":
@@ -296,8 +297,11 @@ class Recogniser:
         if callee is not None:
             candidates = {n for w in callee if w in index.by_callee for n in index.by_callee[w]}
             if not callee.isdisjoint(CLIENT_WORDS):  # BybitClient("k", "s"): the venue's rules
-                candidates.update(n for w in words_of(entry.callee)[1] if w in index.by_client_venue
-                                  for n in index.by_client_venue[w])
+                venues = [w for w in words_of(entry.callee)[1] if w in index.by_client_venue]
+                candidates.update(n for w in venues for n in index.by_client_venue[w])
+                if not venues and "credential" in callee:
+                    # new ApiCredentials("k", "s") (the .NET exchange clients): every venue, tied by the context
+                    candidates.update(index.client_rules)
         else:
             candidates = {n for w in runs if w in index.by_word for n in index.by_word[w]}
             candidates.update(index.any_name)

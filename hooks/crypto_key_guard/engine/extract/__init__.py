@@ -65,7 +65,7 @@ class Entry:
 _NAME_ANY = rb"[A-Za-z_][A-Za-z0-9_.\-]*"
 _ASSIGN = (
     rb"(?m)(?:^|[^A-Za-z0-9_$@.\-])(?P<name>[$@]?NAME)(?:\\?[\"'`])?\]?[ \t]*"
-    rb"(?P<op>:=|\?=|\+=|::=|=>|==|=|\{[ \t]*get;[^{}\r\n]{0,40}\}[ \t]*=|:[ \t]*[&*]?(?:'[a-z_]+[ \t]+)?[A-Za-z_][A-Za-z0-9_.:<>\[\], |&*]{0,60}?[ \t]+=|:)[ \t]*")
+    rb"(?P<op>:=|\?\?=|\?=|\+=|\.=|\|\|=|:::=|::=|=>|==|=|(?:string|\[\]byte)[ \t]*=|\{[ \t]*get;[^{}\r\n]{0,40}\}[ \t]*=|:[ \t]*[&*]?(?:'[a-z_]+[ \t]+)?[A-Za-z_][A-Za-z0-9_.:<>\[\], |&*]{0,60}?[ \t]+=|:)[ \t]*")
 _ENV = rb"(?m)^[ \t]*(?:ENV|ARG|setx|SETX|set[ \t]+-[gUxlu]+)[ \t]+(?P<name>NAME)[ \t]+"
 _CLI = rb"(?:^|[\s\"'(\[,])(?P<name>--?NAME)(?P<op>=|[ \t]+)"
 # a call with a literal first (or second) argument, named by its callee: Client("k", "s"), sign_transaction(tx, "0x")
@@ -96,8 +96,9 @@ _HCL_VARIABLE = rb"(?m)^[ \t]*variable[ \t]+\"(?P<name>NAME)\"[ \t]*\{"
 _HCL_DEFAULT = rb"(?m)^[ \t]*default[ \t]*=[ \t]*"
 MAX_HCL_BLOCK = 4096
 _INSERT = rb"(?i:insert[ \t]+into)[ \t]+[^ \t(]+[ \t]*\((?P<cols>[^()]+)\)[ \t\r\n]*(?i:values)[ \t\r\n]*\("
-_XML = (rb"<(?P<name>NAME)(?:[ \t][^<>\n]{0,200})?>(?P<value>[^<>\r\n]+)"
-        rb"</(?P<close>[A-Za-z_][A-Za-z0-9_.:\-]*)>")
+# an element's text, also alone on the line between its tags (<apiKey>\n    v\n</apiKey>)
+_XML = (rb"<(?P<name>NAME)(?:[ \t][^<>\n]{0,200})?>[ \t]*(?:\r?\n[ \t]*)?(?P<value>[^<>\s][^<>\r\n]*)"
+        rb"(?:\r?\n[ \t]*)?</(?P<close>[A-Za-z_][A-Za-z0-9_.:\-]*)>")
 _USERINFO = rb"[A-Za-z][A-Za-z0-9+.\-]{1,15}://(?P<user>[^:/@\s\"'`]*):(?P<pw>[^@/\s\"'`]+)@(?P<host>[A-Za-z0-9.\-]+)"
 # ${X:-v} / ${X-v} / ${X:=v} (shell, compose), ${binance.api.key:v} (Spring placeholders, @Value defaults)
 _DEFAULT = (rb"\$\{(?:(?P<name>[A-Za-z_][A-Za-z0-9_]*):?[-=]|(?P<dotted>[A-Za-z_][A-Za-z0-9_.\-]*):)"
@@ -1212,6 +1213,33 @@ def _split_row(line: bytes, delim: bytes) -> list[tuple[int, int]]:
     return spans
 
 
+# (starts as the assignment search does, so that the stdlib matcher tries it only where a hint is: extract/hints.py)
+_NAME_VALUE_LINE = rb"(?:^|[^A-Za-z0-9_$@.\-])[$@]?(?P<name>NAME)[ \t]*,[ \t]*"
+
+
+def _name_value_lines(data: bytes, lo: int, hi: int, out: list, names: bytes, finder=None) -> None:
+    """A CSV line without a header whose first cell names the second: `kucoinToken,v,` / `API_SECRET,"v"`."""
+    n = len(data)
+    rx = _re(_NAME_VALUE_LINE, names)
+    for spans in (_spans(rx, data, lo, hi) if finder is None else finder.name_spans(rx, data, lo, hi)):
+        (ns, ne), at = spans[1], spans[0][1]
+        line_start = data.rfind(b"\n", 0, ns) + 1
+        if data[line_start:ns].strip(b" \t"):
+            continue  # not the line's first cell
+        name = data[ns:ne]
+        if at < n and data[at] in b"\"'":
+            s = read_string(data, at, n)
+            if s is None:
+                continue
+            a, b, after = s[0], s[1], s[2]
+        else:
+            a = at
+            b = after = _bare(data, at, n)
+        end = _skip(data, after, n)
+        if b > a and (end >= n or data[end] in b",\r\n"):
+            out.append(Entry(_text(name), _text(data[a:b]), a, b, "", "csv"))
+
+
 def _tables(data: bytes, lo: int, hi: int, out: list, has_credential_word) -> None:
     """CSV/TSV/Markdown tables: a header row naming the columns, then rows; each cell is named by its column."""
     n = len(data)
@@ -1327,6 +1355,8 @@ def extract(data: bytes, regions, has_credential_word=lambda name: False, name_h
             _parses(data, lo, hi, found)
         if tables:
             _tables(data, lo, hi, found, has_credential_word)
+            if (name_hints is None or name_hints) and find(b",", lo, hi) >= 0:
+                _name_value_lines(data, lo, hi, found, names, name_finder)
         if find(b"NSERT", lo, hi) >= 0 or find(b"nsert", lo, hi) >= 0:
             _sql_inserts(data, lo, hi, found, has_credential_word)
     return unique_entries(found)
