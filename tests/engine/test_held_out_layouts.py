@@ -286,3 +286,57 @@ def test_api_credentials_constructors(template: str, rules: list[str]) -> None:
 
 def test_api_credentials_without_a_venue_around_are_not() -> None:
     assert rules_found('var creds = new ApiCredentials("{alnum:64}", "{alnum:36}");', "Program.cs") == []
+
+
+# -- three literals: (section, option, value) or (file, name, value) ----------------------------------------------
+@pytest.mark.parametrize("template", [
+    'config.set("binance", "secret", "{alnum:64}")',
+    'keyring.set_password("binance", "api_secret", "{alnum:64}")',
+    'dotenv.set_key(".env", "BINANCE_API_SECRET", "{alnum:64}")',
+])
+def test_a_call_naming_its_third_literal(template: str) -> None:
+    assert rules_found(template, "setup_keys.py") == ["binance-api-credential"]
+
+
+@pytest.mark.parametrize("template", [
+    'secret = keyring.get_password("binance", "api_secret")',
+    'config.set("binance", "secret", os.environ["BINANCE_SECRET"])',
+    'dotenv.set_key(".env", "BINANCE_API_SECRET", "")',
+])
+def test_three_argument_calls_without_a_literal_value_are_not(template: str) -> None:
+    assert rules_found(template, "setup_keys.py") == []
+
+
+# -- setters given a literal: the credential is in the setter's name ----------------------------------------------
+@pytest.mark.parametrize("template,rules,path", [
+    ('config.setApiKey("{uuid}");\nconfig.setSecretKey("{HEX:32}");\nconfig.setPassphrase("Falcon-river42!");',
+     ["okx-api-key", "okx-api-secret", "okx-passphrase"], "OkxExample.java"),
+    ('s := kucoin.NewApiService(\n\tkucoin.ApiKeyOption("{hex:24}"),\n\tkucoin.ApiSecretOption("{uuid}"),\n)',
+     ["kucoin-api-key", "kucoin-api-secret"], "main.go"),
+    ('client.set_secret("{alnum:64}")  # binance', ["binance-api-credential"], "bot.py"),
+])
+def test_setters_name_their_literal(template: str, rules: list[str], path: str) -> None:
+    assert rules_found(template, path) == rules
+
+
+@pytest.mark.parametrize("template", [
+    'okx = config.getSecretKey("{HEX:32}")',
+    'digest = hashApiKey("{uuid}")  # okx',
+    'config.setApiKey(System.getenv("OKX_API_KEY"));',
+    'settings.setSecretName("okx-secret-key");',
+])
+def test_other_calls_naming_a_credential_are_not_setters(template: str) -> None:
+    assert rules_found(template, "Config.java") == []
+
+
+# -- a bare value before the next flow-mapping key or a command's flag --------------------------------------------
+@pytest.mark.parametrize("template,count", [
+    ("exchanges:\n  binance: {apiKey: {alnum:64}, secret: {alnum:64}}", 2),
+    ("heroku config:set BINANCE_API_KEY={alnum:64} BINANCE_API_SECRET={alnum:64} -a my-bot", 2),
+])
+def test_bare_values_before_a_flow_key_or_a_flag(template: str, count: int) -> None:
+    assert rules_found(template, "deploy.yaml") == ["binance-api-credential"] * count
+
+
+def test_a_yaml_value_followed_by_more_words_is_not() -> None:
+    assert rules_found("binance:\n  secret: {alnum:64}, rotated monthly by ops", "notes.yaml") == []

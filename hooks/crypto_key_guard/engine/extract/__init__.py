@@ -74,10 +74,12 @@ _CALL_POS = (rb"(?P<callee>)[ \t]*\((?P<open>)[ \t\r\n]*"
 # the callee a positional call must end with (checked on the identifier before the parenthesis)
 _CALL_POS_CALLEE = rb"(?:CALLEE)(?:::[A-Za-z_][A-Za-z0-9_]*)*$"
 # a call whose first literal argument names the next: os.getenv("X", "v"), add_argument("--api-key", default="v"),
-# after an object: setattr(settings, "X", "v"), getattr(config, "X", "v")
+# after an object: setattr(settings, "X", "v"), getattr(config, "X", "v"); after a section or a file, three literals:
+# config.set("binance", "secret", "v"), keyring.set_password("binance", "api_secret", "v"), set_key(".env", "X", "v")
 # The callee is read backwards from the parenthesis (_callee_before), not matched: a leading unbounded run
 # would make a backtracking matcher (the stdlib fallback) quadratic on a long identifier-like run.
-_CALL_NAMED = (rb"(?P<callee>)[ \t]*\((?P<open>)[ \t\r\n]*(?:[A-Za-z_$][A-Za-z0-9_$.]*[ \t]*,[ \t\r\n]*)?"
+_CALL_NAMED = (rb"(?P<callee>)[ \t]*\((?P<open>)[ \t\r\n]*"
+               rb"(?:(?:[A-Za-z_$][A-Za-z0-9_$.]*|[\"'][^\"'\r\n]{0,200}[\"'])[ \t]*,[ \t\r\n]*)?"
                rb"[bBrRuU]?\\?[\"'`]-{0,2}NAME"
                rb"\\?[\"'`][ \t\r\n]*,")
 # a Kubernetes/ECS env entry: `- name: X` + `value: v`, {"name": "X", "value": "v"}
@@ -253,7 +255,10 @@ _IDENT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 _FALLBACK_OPS = (b"||", b"??", b"or ", b"?:")
 _FALLBACK_METHODS = frozenset((b"unwrap_or", b"unwrap_or_else", b"orElse", b"orElseGet"))
 # after a bare value, another NAME=value on the line (`A=1 B=2 cmd`, `--options X=1 Y=2`) is no more code
-_NEXT_ASSIGNMENT = __import__("re").compile(rb"[A-Za-z_][A-Za-z0-9_.]*=[^=]")
+# (or a flag: `heroku config:set A=v B=v -a app`)
+_NEXT_ASSIGNMENT = __import__("re").compile(rb"[A-Za-z_][A-Za-z0-9_.]*=[^=]|--?[A-Za-z][A-Za-z0-9-]*(?:[ \t=]|$)", 8)
+# after a bare YAML value and its comma, the next key of a flow mapping (`{apiKey: v, secret: w}`), not more words
+_NEXT_FLOW_KEY = __import__("re").compile(rb",[ \t]*[\"']?[A-Za-z_][A-Za-z0-9_.\-]*[\"']?[ \t]*:[ \t]")
 # what may follow a bare value on its line: the end of the line, a comment, the end of a JSON string holding the
 # line ("KEY=v\n",), the next item or query parameter, the end of a flow mapping, Markdown's inline code
 _BARE_END = frozenset(b"\r\n#;,\\\"'&}])/`")
@@ -829,7 +834,7 @@ def read_value(data: bytes, pos: int, op: str, key_line: int = -1):
         return []
     after = _skip(data, e, n)
     if (after < n and data[after] not in _BARE_END and op != " " and not _NEXT_ASSIGNMENT.match(data, after)) or \
-            after < n and data[after] == 44 and layout == "yaml":
+            after < n and data[after] == 44 and layout == "yaml" and not _NEXT_FLOW_KEY.match(data, after):
         return []  # more code follows on the line (`a = b = f(x)`, `key: some words`): not a bare value
     if layout == "env" and op == "=" and pos > 0 and data[pos - 1] in _WS:
         layout = "ini"
@@ -1035,6 +1040,14 @@ def _calls(data: bytes, lo: int, hi: int, out: list, names: bytes, callees: byte
             positional, keywords, _after = _call_args(data, open_paren)
             # the name is the first argument, or (a named search) the second after an object: setattr(obj, "X", v)
             lead = positional[0][0] if positional else -1
+            if named and lead == 0 and len(positional) >= 3 and positional[1][0] == 1 and positional[2][0] == 2 \
+                    and _name_like(positional[1][3]):
+                # (section, option, value) or (file, name, value): the value is the third literal
+                seen.add(open_paren)
+                section, option, item = positional[0][3], positional[1][3], positional[2]
+                name = f"{section}.{option}" if _name_like(section) else option
+                out.append(Entry(name, item[3], item[1], item[2], item[4], "call", callee=callee))
+                continue
             if positional and (lead == 0 or named and lead == 1) and _name_like(positional[0][3]):
                 seen.add(open_paren)
                 name = positional[0][3]
@@ -1214,6 +1227,40 @@ def _split_row(line: bytes, delim: bytes) -> list[tuple[int, int]]:
 
 
 # (starts as the assignment search does, so that the stdlib matcher tries it only where a hint is: extract/hints.py)
+# a setter given a literal: config.setApiKey("v"), client.set_secret("v"), kucoin.ApiKeyOption("v"),
+# WithAPISecret("v") (starts as the assignment search does: the stdlib matcher tries it where a hint is)
+_SETTER = (rb"(?:^|[^A-Za-z0-9_$@.\-])[$@]?(?P<name>NAME)[ \t]*\((?P<open>)[ \t\r\n]*"
+           rb"[bBrRuU]?\\?[\"'`]")
+_SETTER_PREFIXES = ("set_", "with_", "set", "with", "Set", "With")
+_SETTER_SUFFIXES = ("Option", "Opt", "_option")
+
+
+def _setter_name(callee: str) -> str:
+    """The credential a setter sets (`setApiKey` -> ApiKey, `ApiKeyOption` -> ApiKey, `with_secret` -> secret),
+    or "" when the callee is no setter (getSecret, hashApiKey, PrivateKey)."""
+    last = callee.rsplit(".", 1)[-1]
+    for suffix in _SETTER_SUFFIXES:
+        if last.endswith(suffix) and len(last) > len(suffix):
+            return last[:-len(suffix)]
+    for prefix in _SETTER_PREFIXES:
+        if last.startswith(prefix) and len(last) > len(prefix) and \
+                (prefix.endswith("_") or last[len(prefix)].isupper()):
+            return last[len(prefix):]
+    return ""
+
+
+def _setters(data: bytes, lo: int, hi: int, out: list, names: bytes, finder=None) -> None:
+    rx = _re(_SETTER, names)
+    for spans in (_spans(rx, data, lo, hi) if finder is None else finder.name_spans(rx, data, lo, hi)):
+        name = _setter_name(_text(data[spans[1][0]:spans[1][1]]))
+        if not name:
+            continue
+        positional, _keywords, _after = _call_args(data, spans[2][0] - 1)
+        if positional and positional[0][0] == 0:
+            _index, a, b, text, quote = positional[0]
+            out.append(Entry(name, text, a, b, quote, "call"))
+
+
 _NAME_VALUE_LINE = rb"(?:^|[^A-Za-z0-9_$@.\-])[$@]?(?P<name>NAME)[ \t]*,[ \t]*"
 
 
@@ -1340,6 +1387,9 @@ def extract(data: bytes, regions, has_credential_word=lambda name: False, name_h
                 _pairs(data, lo, hi, found, names)
             if find(b"</", lo, hi) >= 0:
                 _xml(data, lo, hi, found, names)
+            if find(b"et", lo, hi) >= 0 or find(b"ith", lo, hi) >= 0 or find(b"Opt", lo, hi) >= 0 or \
+                    find(b"_opt", lo, hi) >= 0:  # set, Set, with, With, Option
+                _setters(data, lo, hi, found, names, name_finder)
             if find(b"variable", lo, hi) >= 0:
                 _hcl_variables(data, lo, hi, found, names)
             if subjects and (find(b"python", lo, hi) >= 0 or find(b"node ", lo, hi) >= 0 or
