@@ -340,3 +340,33 @@ def test_bare_values_before_a_flow_key_or_a_flag(template: str, count: int) -> N
 
 def test_a_yaml_value_followed_by_more_words_is_not() -> None:
     assert rules_found("binance:\n  secret: {alnum:64}, rotated monthly by ops", "notes.yaml") == []
+
+
+# -- the key of an HMAC signer, tied to the venue by the text around it --------------------------------------------
+@pytest.mark.parametrize("template,path", [
+    ('# binance signed request\nsig = hmac.new(b"{alnum:64}", query.encode(), hashlib.sha256).hexdigest()', "sign.py"),
+    ("// binance\nconst sig = crypto.createHmac('sha256', '{alnum:64}').update(query).digest('hex');", "sign.js"),
+    ('// binance\nmac := hmac.New(sha256.New, []byte("{alnum:64}"))', "sign.go"),
+    ('// binance\nSecretKeySpec spec = new SecretKeySpec("{alnum:64}".getBytes(), "HmacSHA256");', "Sign.java"),
+])
+def test_an_hmac_key_is_the_venues_secret(template: str, path: str) -> None:
+    assert rules_found(template, path) == ["binance-api-credential"]
+
+
+@pytest.mark.parametrize("template", [
+    'sig = hmac.new(b"{alnum:64}", msg, hashlib.sha256).hexdigest()',
+    '# binance\nassert hmac.new(b"key", b"msg", hashlib.sha256).hexdigest() == "{hex:64}"',
+    "# binance\nsig = hmac.new(secret.encode(), query.encode(), hashlib.sha256).hexdigest()",
+])
+def test_other_hmac_calls_are_not(template: str) -> None:
+    assert rules_found(template, "sign.py") == []
+
+
+# -- escaped whitespace around a value (pasted with the newline of the file it was read from) ----------------------
+@pytest.mark.parametrize("template", ["BINANCE_API_KEY = '{alnum:64}\\n'", 'binance_secret = "\\t{alnum:64}\\r\\n"'])
+def test_escaped_whitespace_around_a_value(template: str) -> None:
+    assert rules_found(template, "config.py") == ["binance-api-credential"]
+
+
+def test_escapes_inside_a_value_are_kept() -> None:
+    assert rules_found("BINANCE_API_KEY = '{alnum:30}\\n{alnum:33}\\n'", "config.py") == []

@@ -38,6 +38,10 @@ CALLEE_NOISE = frozenset(("from", "str", "new", "parse", "create", "unwrap", "of
 # BinanceApiClientFactory.newInstance, krakenex.API): its literal arguments are that venue's key and secret
 CLIENT_WORDS = frozenset(("client", "api", "auth", "hmac", "rest", "restclient", "credentials", "connector",
                           "factory"))
+# callees whose literal argument is a key whatever the venue, tied to it by the text around: new ApiCredentials("k",
+# "s") (the .NET exchange clients), and the key of an HMAC signer (hmac.new(b"s", ..), crypto.createHmac("sha256",
+# "s"), hmac.New(sha256.New, []byte("s")), new SecretKeySpec("s".getBytes(), "HmacSHA256"))
+KEY_CALLEES = frozenset(("credential", "hmac", "secretkeyspec"))
 
 
 @record
@@ -206,7 +210,7 @@ def _with_client_hints(scanner, callees: frozenset) -> frozenset:
     holds one), once per rule list."""
     cached = scanner.__dict__.get("_client_hints")
     if cached is None or cached[0] is not callees:
-        cached = scanner.__dict__["_client_hints"] = (callees, callees | CLIENT_WORDS)
+        cached = scanner.__dict__["_client_hints"] = (callees, callees | CLIENT_WORDS | {"secret key spec"})
     return cached[1]
 
 
@@ -276,6 +280,8 @@ class Recogniser:
         value = _json_unescape(entry.value)
         if not value or len(value) > MAX_VALUE:
             return
+        if value[-2:] in _ESCAPED_WHITESPACE or value[:2] in _ESCAPED_WHITESPACE:
+            value = _without_escaped_whitespace(value)
         if entry.name.startswith(FRAMEWORK_PREFIXES):
             entry = _without_framework_prefix(entry)
         toks, own = words_of(entry.name) if entry.name else ((), frozenset())
@@ -296,11 +302,10 @@ class Recogniser:
         tied = None
         if callee is not None:
             candidates = {n for w in callee if w in index.by_callee for n in index.by_callee[w]}
-            if not callee.isdisjoint(CLIENT_WORDS):  # BybitClient("k", "s"): the venue's rules
+            if not callee.isdisjoint(CLIENT_WORDS) or "secretkeyspec" in callee:  # BybitClient("k", "s")
                 venues = [w for w in words_of(entry.callee)[1] if w in index.by_client_venue]
                 candidates.update(n for w in venues for n in index.by_client_venue[w])
-                if not venues and "credential" in callee:
-                    # new ApiCredentials("k", "s") (the .NET exchange clients): every venue, tied by the context
+                if not venues and not callee.isdisjoint(KEY_CALLEES):  # every venue, tied by the context
                     candidates.update(index.client_rules)
         else:
             candidates = {n for w in runs if w in index.by_word for n in index.by_word[w]}
@@ -486,6 +491,18 @@ class Recogniser:
 
 
 _HEX = frozenset("0123456789abcdefABCDEF")
+_ESCAPED_WHITESPACE = frozenset(("\\n", "\\r", "\\t"))
+
+
+def _without_escaped_whitespace(value: str) -> str:
+    """A value without the escaped newlines or tabs around it (`'<key>\\n'`: pasted with the newline of the file it
+    was read from); a value with escapes inside (a PEM joined by `\\n`) is left whole."""
+    inner = value
+    while inner[-2:] in _ESCAPED_WHITESPACE:
+        inner = inner[:-2]
+    while inner[:2] in _ESCAPED_WHITESPACE:
+        inner = inner[2:]
+    return value if "\\" in inner or not inner else inner
 # prefixes front-end build tools require on the variables they inline into a bundle: `public` there says where the
 # value ends up, not that it is a public key (NEXT_PUBLIC_PRIVATE_KEY is a private key, exposed)
 FRAMEWORK_PREFIXES = ("NEXT_PUBLIC_", "EXPO_PUBLIC_", "NUXT_PUBLIC_", "NUXT_ENV_", "GATSBY_", "STORYBOOK_")

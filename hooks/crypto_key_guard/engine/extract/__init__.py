@@ -1065,28 +1065,27 @@ def _calls(data: bytes, lo: int, hi: int, out: list, names: bytes, callees: byte
                     out.append(Entry("", text, a, b, quote, "call", callee=callee))
 
 
-# the last part of a callee that only decodes its argument (bytes.fromhex, hex::decode, bs58.decode, Buffer.from,
-# hex.DecodeString), squashed: the call it is passed to names the literal
+# the last part of a callee that only decodes or converts its argument (bytes.fromhex, hex::decode, bs58.decode,
+# Buffer.from, hex.DecodeString, Go's []byte), squashed: the call it is passed to names the literal
 _DECODERS = frozenset((b"fromhex", b"unhexlify", b"a2bhex", b"decode", b"b58decode", b"b58decodecheck",
-                       b"b64decode", b"decodestring", b"from", b"hexdecode", b"fromhexstring"))
+                       b"b64decode", b"decodestring", b"from", b"hexdecode", b"fromhexstring", b"byte"))
 
 
 def _outer_callee(data: bytes, callee_start: int, callee: bytes) -> bytes:
     """The callee whose argument a decoding call is (`PrivateKey` for `PrivateKey(bytes.fromhex("..")`,
-    `SigningKey::from_bytes` for `SigningKey::from_bytes(&hex::decode("..")`), or b"" when callee decodes
-    nothing or is not an argument."""
+    `SigningKey::from_bytes` for `SigningKey::from_bytes(&hex::decode("..")`, `hmac.New` for
+    `hmac.New(sha256.New, []byte(".."))`), or b"" when callee decodes nothing or is not an argument."""
     last = callee.replace(b"::", b".").rsplit(b".", 1)[-1].replace(b"_", b"").lower()
     if last not in _DECODERS:
         return b""
-    p = callee_start
-    while p > 0 and data[p - 1] in b" \t&*":
-        p -= 1
-    if p == 0 or data[p - 1] != 40:
-        return b""
-    p -= 1
-    while p > 0 and data[p - 1] in _WS:
-        p -= 1
-    return _callee_before(data, p)
+    line_start = data.rfind(b"\n", max(0, callee_start - PATH_BACK), callee_start) + 1
+    for p in _unclosed(data, line_start, callee_start):  # the call whose argument list holds it, any argument
+        if data[p] != 40:
+            return b""
+        while p > line_start and data[p - 1] in _WS:
+            p -= 1
+        return _callee_before(data, p)
+    return b""
 
 
 _CALL_START = rb"(?P<callee>)[ \t]*\((?P<open>)"
