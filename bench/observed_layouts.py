@@ -2531,6 +2531,17 @@ const keypair = Keypair.fromSecretKey(new Uint8Array(Buffer.from(privateKeyHex, 
   ]
 }
 """, "exchanges' Postman environment files with the current values filled in"),
+    P("s6-arduino-define", "syntax:c", "variables.h", """\
+#ifndef variables
+#define variables
+
+#define __API_KEY__ "[[Binance/key]]"
+#define __API_SECRET__ "[[Binance/secret]]"
+
+#define __PORT__ 443
+#define __BINANCE_HOST_NAME__ "api.binance.com"
+#endif
+""", "Arduino/ESP32 Binance tickers and bots: the key pair as #define in a header"),
     N("s6-ng-header-name-constants", "neg:public-constant", "okx/consts.py", """\
 CONTENT_TYPE = 'Content-Type'
 OK_ACCESS_KEY = 'OK-ACCESS-KEY'

@@ -370,3 +370,29 @@ def test_escaped_whitespace_around_a_value(template: str) -> None:
 
 def test_escapes_inside_a_value_are_kept() -> None:
     assert rules_found("BINANCE_API_KEY = '{alnum:30}\\n{alnum:33}\\n'", "config.py") == []
+
+
+# -- more languages: C/C++ #define, @"v" / $'v' strings, R's <-, Kotlin's `to`, Scala's ->, VB's As ------------------
+@pytest.mark.parametrize("template,path", [
+    ('#define BINANCE_API_SECRET "{alnum:64}"', "secrets.h"),
+    ('#define __API_SECRET__ "{alnum:64}"  // binance', "variables.h"),
+    ('NSString *const kBinanceAPISecret = @"{alnum:64}";', "Keys.m"),
+    ('string binanceSecret = @"{alnum:64}";', "Keys.cs"),
+    ("export BINANCE_API_SECRET=$'{alnum:64}'", "env.sh"),
+    ('BINANCE_API_SECRET <- "{alnum:64}"', "keys.R"),
+    ('val creds = mapOf("binanceSecret" to "{alnum:64}")', "Keys.kt"),
+    ('val keys = Map("binance.secret" -> "{alnum:64}")', "Keys.scala"),
+    ('Dim BinanceApiSecret As String = "{alnum:64}"', "Module1.vb"),
+])
+def test_more_languages(template: str, path: str) -> None:
+    assert rules_found(template, path) == ["binance-api-credential"]
+
+
+@pytest.mark.parametrize("template,path", [
+    ("#define BINANCE_API_KEY_LENGTH 64\n#define BINANCE_HOST \"api.binance.com\"", "config.h"),
+    ("binance_secret <- Sys.getenv(\"BINANCE_SECRET\")", "keys.R"),
+    ("Set BINANCE_API_SECRET to your secret from the Binance console.", "README.md"),
+    ("fn binance_secret(&self) -> &str { &self.secret }", "keys.rs"),
+])
+def test_more_languages_without_a_literal(template: str, path: str) -> None:
+    assert rules_found(template, path) == []

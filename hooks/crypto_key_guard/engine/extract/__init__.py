@@ -65,8 +65,9 @@ class Entry:
 _NAME_ANY = rb"[A-Za-z_][A-Za-z0-9_.\-]*"
 _ASSIGN = (
     rb"(?m)(?:^|[^A-Za-z0-9_$@.\-])(?P<name>[$@]?NAME)(?:\\?[\"'`])?\]?[ \t]*"
-    rb"(?P<op>:=|\?\?=|\?=|\+=|\.=|\|\|=|:::=|::=|=>|==|=|(?:string|\[\]byte)[ \t]*=|\{[ \t]*get;[^{}\r\n]{0,40}\}[ \t]*=|:[ \t]*[&*]?(?:'[a-z_]+[ \t]+)?[A-Za-z_][A-Za-z0-9_.:<>\[\], |&*]{0,60}?[ \t]+=|:)[ \t]*")
-_ENV = rb"(?m)^[ \t]*(?:ENV|ARG|setx|SETX|set[ \t]+-[gUxlu]+)[ \t]+(?P<name>NAME)[ \t]+"
+    rb"(?P<op>:=|\?\?=|\?=|\+=|\.=|\|\|=|:::=|::=|=>|==|=|<<?-[ \t]|->|to[ \t]|(?:string|\[\]byte)[ \t]*=|"
+    rb"As[ \t]+[A-Za-z_][A-Za-z0-9_.]*[ \t]*=|\{[ \t]*get;[^{}\r\n]{0,40}\}[ \t]*=|:[ \t]*[&*]?(?:'[a-z_]+[ \t]+)?[A-Za-z_][A-Za-z0-9_.:<>\[\], |&*]{0,60}?[ \t]+=|:)[ \t]*")
+_ENV = rb"(?m)^[ \t]*(?:ENV|ARG|setx|SETX|set[ \t]+-[gUxlu]+|#[ \t]*define)[ \t]+(?P<name>NAME)[ \t]+"
 _CLI = rb"(?:^|[\s\"'(\[,])(?P<name>--?NAME)(?P<op>=|[ \t]+)"
 # a call with a literal first (or second) argument, named by its callee: Client("k", "s"), sign_transaction(tx, "0x")
 _CALL_POS = (rb"(?P<callee>)[ \t]*\((?P<open>)[ \t\r\n]*"
@@ -715,6 +716,9 @@ def read_value(data: bytes, pos: int, op: str, key_line: int = -1):
         return []
     c = data[pos]
     quoted_layout = "quoted"
+    if c in b"@$" and data[pos + 1:pos + 2] in (b'"', b"'") and not (c == 64 and data[pos + 1] == 39):
+        pos += 1  # @"v" (C# verbatim, Objective-C), $'v' (bash ANSI-C quoting), $"v" (C#): the string after it
+        c = data[pos]
     if c in _QUOTES or (c == 92 and data[pos + 1:pos + 2] in (b'"', b"'")) or \
             (c in b"bBrRuUfF" and pos + 1 < n and (data[pos + 1] in _QUOTES or
                                                  (data[pos + 1] in b"bBrRuUfF" and data[pos + 2:pos + 3] in (b'"', b"'")))):
@@ -1378,7 +1382,7 @@ def extract(data: bytes, regions, has_credential_word=lambda name: False, name_h
         if name_hints is None or name_hints:
             _assignments(data, lo, hi, found, names, name_words, name_finder)
             if find(b"ENV", lo, hi) >= 0 or find(b"ARG", lo, hi) >= 0 or find(b"setx", lo, hi) >= 0 or \
-                    find(b"SETX", lo, hi) >= 0 or find(b"set -", lo, hi) >= 0:
+                    find(b"SETX", lo, hi) >= 0 or find(b"set -", lo, hi) >= 0 or find(b"define", lo, hi) >= 0:
                 _env_lines(data, lo, hi, found, names)
             if find(b"--", lo, hi) >= 0:
                 _cli_flags(data, lo, hi, found, names)
