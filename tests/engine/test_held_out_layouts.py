@@ -396,3 +396,24 @@ def test_more_languages(template: str, path: str) -> None:
 ])
 def test_more_languages_without_a_literal(template: str, path: str) -> None:
     assert rules_found(template, path) == []
+
+
+# -- the key in a service's endpoint URL, from services.yaml's `endpoints` forms --------------------------------------
+@pytest.mark.parametrize("template,rule", [
+    ('const RPC = "https://rpc.ankr.com/eth/{hex:64}";', "ankr-endpoint-url"),
+    ("ANKR_WS=wss://rpc.ankr.com/bsc/ws/{hex:64}", "ankr-endpoint-url"),
+    ('provider = Web3.HTTPProvider("https://go.getblock.io/{hex:32}/")', "getblock-endpoint-url"),
+    ("RPC_URL=https://solana-mainnet.core.chainstack.com/{hex:32}", "chainstack-endpoint-url"),
+    ("RPC_URL=https://nd-123-456-789.p2pify.com/{hex:32}", "chainstack-endpoint-url"),
+])
+def test_a_key_in_an_endpoint_url(template: str, rule: str) -> None:
+    assert rules_found(template, "rpc.env") == [rule]
+
+
+@pytest.mark.parametrize("template", [
+    'const RPC = "https://rpc.ankr.com/eth";',
+    "RPC_URL=https://rpc.ankr.com/eth/${ANKR_API_KEY}",
+    "https://go.getblock.io/docs/{hex:12}",
+])
+def test_endpoint_urls_without_a_key_are_not(template: str) -> None:
+    assert rules_found(template, "rpc.env") == []

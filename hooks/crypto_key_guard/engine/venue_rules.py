@@ -105,6 +105,52 @@ def _service_rules(table: dict, spec: dict, taken: set, not_credential: frozense
                                     if not any(t in not_credential for t in re.split(r"[._-]", w.lower()))),
                                    field).upper()
             yield _rule(spec, template, rid, service, field, cred, words, kind="infrastructure")
+        endpoint = _endpoint_rule(spec, service, taken)
+        if endpoint is not None:
+            yield endpoint
+
+
+def _endpoint_rule(spec: dict, service: dict, taken: set) -> dict | None:
+    """A pattern rule for the key in the service's endpoint URLs (`https://rpc.ankr.com/*/{key}`): the first secret
+    credential with a documented shape, in every endpoint form that has no query string (query parameters are
+    read as names already). None when the service has no such endpoint or credential."""
+    rid = f"{service['id']}-endpoint-url"
+    cred = next((c for c in service.get("credentials") or [] if c.get("secret")
+                 and any(f.get("shape") for f in c.get("formats") or [])), None)
+    forms = [e for e in service.get("endpoints") or [] if "{key}" in e and "?" not in e]
+    if cred is None or not forms or rid in taken:
+        return None
+    shape = "|".join(f"(?:{f['shape']})" for f in cred["formats"] if f.get("shape"))
+    alternatives = []
+    for form in forms:
+        head = form.split("{key}", 1)[0]
+        scheme, _, rest = head.partition("://")
+        # a scheme given as https also stands for http, wss for ws; * is one host label or path segment
+        parts = [re.escape(piece) for piece in rest.split("*")]
+        scheme = re.escape(scheme[:-1]) + "s?" if scheme.endswith("s") else re.escape(scheme)
+        alternatives.append(scheme + "://" + "[A-Za-z0-9_-]+".join(parts))
+    alone = [w for w in (service.get("words") or {}).get("alone") or []]
+    named = alone + [w for w in (service.get("words") or {}).get("with_credential") or []]
+    example = sample_template(cred["formats"][0]["shape"], random.Random(rid)) or "{hex:32}"
+    urls = [form.replace("*", "mainnet") for form in forms]
+    return {
+        "id": rid,
+        "keywords": _keywords(named, spec.get("keyword_noise") or ()),
+        "description": f"{service['name']} key in an endpoint URL",
+        "exchange": service["name"],
+        "kind": "infrastructure",
+        "family": _family(service, spec),
+        "severity": spec["service_field"]["severity"],
+        "confidence": "high",
+        "pattern": "(?i)(?:" + "|".join(alternatives) + ")(?P<secret>" + shape + ")(?:[^A-Za-z0-9_-]|$)",
+        "ref": _ref(service, cred),
+        "remediation": _remediation(service),
+        "examples": {
+            "match": [f"RPC_URL={url.replace('{key}', example)}" for url in urls],
+            "no_match": [f"RPC_URL={url.replace('{key}', '${RPC_KEY}')}" for url in urls[:1]] +
+                        [f"RPC_URL={url.replace('{key}', 'YOUR_API_KEY')}" for url in urls[:1]],
+        },
+    }
 
 
 def _label(field: str) -> str:
