@@ -309,7 +309,7 @@ def test_three_argument_calls_without_a_literal_value_are_not(template: str) -> 
 
 # -- setters given a literal: the credential is in the setter's name ----------------------------------------------
 @pytest.mark.parametrize("template,rules,path", [
-    ('config.setApiKey("{uuid}");\nconfig.setSecretKey("{HEX:32}");\nconfig.setPassphrase("Falcon-river42!");',
+    ('config.setApiKey("{uuid}");\nconfig.setSecretKey("{HEX:32}");\nconfig.setPassphrase("{alnum:14}");',
      ["okx-api-key", "okx-api-secret", "okx-passphrase"], "OkxExample.java"),
     ('s := kucoin.NewApiService(\n\tkucoin.ApiKeyOption("{hex:24}"),\n\tkucoin.ApiSecretOption("{uuid}"),\n)',
      ["kucoin-api-key", "kucoin-api-secret"], "main.go"),
