@@ -131,8 +131,10 @@ def test_handwritten_rules_keep_their_ids_and_win_for_their_family() -> None:
     """binance-api-credential, kraken-api-secret ... stay (users disable rules by id); no generated rule duplicates
     a family's key, secret or passphrase."""
     generated = {r.id for r in RULESET.rules if Path(r.source).name in ("venues.yaml", "services.yaml")}
+    # (<venue>-other-format takes only values none of the family's documented shapes accepts, below them)
     for prefix in ("binance-", "kraken-", "okx-", "bybit-", "kucoin-", "coinbase-", "gate-"):
-        assert not {g for g in generated if g.startswith(prefix) and not g.endswith(("-private-key", "-mnemonic"))}
+        assert not {g for g in generated if g.startswith(prefix)
+                    and not g.endswith(("-private-key", "-mnemonic", "-other-format"))}
     assert rules_of('KRAKEN_API_SECRET = "{base64:86}=="') == {"kraken-api-secret"}
     assert rules_of('BINANCE_API_KEY = "{alnum:64}"') == {"binance-api-credential"}
 
@@ -187,7 +189,8 @@ def test_readme_adding_a_venue_is_a_data_change_only(tmp_path) -> None:
     # with the shared words and placeholders of common.yaml, as beside the shipped rules; their examples pass
     rules = load_rules([builtin_patterns_dir() / "common.yaml", path], include_builtin=False,
                        check_examples=verify_examples)
-    assert sorted(r.id for r in rules.rules) == ["acme-api-key", "acme-api-secret", "acme-passphrase"]
+    assert sorted(r.id for r in rules.rules) == ["acme-api-key", "acme-api-secret", "acme-other-format",
+                                                 "acme-passphrase"]
     key = next(r for r in rules.rules if r.id == "acme-api-key")
     assert key.pattern == "ak_[0-9a-f]{32}" and "acme.example/account/api" in key.remediation
     found = Scanner(rules).scan_bytes(expand('ACMEX_API_KEY = "ak_{hex:32}"', random.Random(1)).encode())

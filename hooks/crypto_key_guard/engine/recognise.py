@@ -31,6 +31,8 @@ PUBLIC_NAMES = frozenset(("public", "pub", "publickey"))
 # names that say only "a key": what key is said by the name they sit under (wallet.key, signer.private)
 GENERIC_LEAVES = frozenset(("key", "pk", "sk", "priv", "private", "secret", "value", "hex", "raw", "seed"))
 MIN_NESTED_VALUE = 32  # shorter values are not looked up under their parent's name
+MAX_LABELLED_NAME = 2  # tokens of a bare name a venue label before it may complete (`infura api key = ..`)
+LABEL_WINDOW = 160     # bytes of the line before a value searched for the name and its label
 # trailing words of a callee that convert rather than name: PrivateKeySigner::from_str, Wallet.new
 CALLEE_NOISE = frozenset(("from", "str", "new", "parse", "create", "unwrap", "of", "init", "hex", "fromhex",
                           "bytes", "to", "string", "instance"))
@@ -287,6 +289,12 @@ class Recogniser:
         toks, own = words_of(entry.name) if entry.name else ((), frozenset())
         if toks and spells_name(value, entry.name):
             return
+        if 0 < len(toks) <= MAX_LABELLED_NAME and entry.layout != "call":
+            label = self.venue_label(entry, own)
+            if label:  # `infura token = '…'`: the venue's name written before a bare credential word is part of it
+                entry = Entry(f"{label}_{entry.name}", entry.value, entry.start, entry.end, entry.quote, entry.layout,
+                              entry.callee, entry.alt, entry.decoded)
+                toks, own = words_of(entry.name)
         excluded = not own.isdisjoint(self.not_credential)
         if excluded and not own.isdisjoint(self.owner_words) and self.owned(toks, own):
             excluded = False
@@ -350,11 +358,31 @@ class Recogniser:
             if not self.scanner._accept_value(rule, self.data, entry.start, value, raw, self.path):
                 continue
             found.append(RawMatch(rule, entry.start, entry.end, value, distance))
-        if len(found) == before and not nested and callee is None and toks and len(value) >= MIN_NESTED_VALUE \
-                and GENERIC_LEAVES.issuperset(toks):
+        # (a match of medium confidence only, a venue's key in no documented shape, leaves room for what the name
+        # sits under: `ClobClient(host, key="0x..")` is the signer's private key)
+        if not nested and callee is None and toks and len(value) >= MIN_NESTED_VALUE \
+                and GENERIC_LEAVES.issuperset(toks) and all(m.rule.confidence != "high" for m in found[before:]):
             self.nested(entry, rules, found)
         if not decoded and self.depth < MAX_DECODE_DEPTH:
             self.decoded(entry, value, rules, found)
+
+    def venue_label(self, entry: Entry, own: frozenset) -> str:
+        """The venue word written just before a name that holds none, as a label on the same line (`infura token =
+        '…'`, `kraken key: …`); "" when there is none. Only a venue's word counts: `export`, `var`, `String` do not."""
+        venue_words = self.scanner.ruleset.venue_words
+        # only a name that is one credential word (token, api_key, secret): `okx DB_PASSWORD` is the database's
+        whole = "".join(words_of(entry.name)[0])
+        if not own.isdisjoint(venue_words) or (whole not in self.index.by_word and
+                                                whole not in self.index.by_venue_word):
+            return ""
+        data = self.data
+        lo = max(0, entry.start - LABEL_WINDOW)
+        line = data[data.rfind(b"\n", lo, entry.start) + 1:entry.start]
+        at = line.rfind(entry.name.encode("utf-8", "surrogatepass"))
+        if at <= 0 or line[at - 1] not in b" \t":
+            return ""
+        label = _last_word(line, at)
+        return label if label and not words_of(label)[1].isdisjoint(venue_words) else ""
 
     @staticmethod
     def venue_named(rule: Rule, toks: tuple, alt: str, runs: frozenset, value: str) -> bool:
@@ -527,6 +555,20 @@ def spells_name(value: str, name: str) -> bool:
         return False
     words = tokens(value)
     return len(words) >= 2 and set(words) <= set(tokens(name))
+
+
+_LAST_WORD = None
+
+
+def _last_word(line: bytes, end: int) -> str:
+    """The word just before line[end:] with only blanks between (it may hold dots and dashes: gate.io), or ""."""
+    global _LAST_WORD
+    if _LAST_WORD is None:
+        import re
+
+        _LAST_WORD = re.compile(rb"([A-Za-z][A-Za-z0-9_.-]{1,40})[ \t]+$")
+    m = _LAST_WORD.search(line, 0, end)
+    return m.group(1).decode("ascii") if m else ""
 
 
 def _is_address(value: str) -> bool:

@@ -461,3 +461,27 @@ def is_not_public_jwt(c: Candidate) -> bool:
     if _json_object(parts[0]) is None or _json_object(parts[1]) is None:
         return True
     return is_jwt_credential(c)
+
+
+# a PEM body's key material: the base64 characters between the armour lines (headers such as Proc-Type and DEK-Info,
+# blanks and escaped newlines left out)
+_PEM_ARMOUR = _lazy_re(r"-----(?:BEGIN|END) [A-Z0-9 ]+-----|^[A-Za-z-]+: .*$|\\[rn]", re.M)
+_BASE64_CHAR = _lazy_re(r"[A-Za-z0-9+/]")
+MIN_PEM_BODY = 40  # the smallest private key (Ed25519 in PKCS#8) is 64 base64 characters; its seed alone 43
+
+
+@validator("pem_body")
+def has_pem_body(c: Candidate) -> bool:
+    """A PEM block holds a key's worth of base64 (a template's `my-private-key` or `...` between the armour lines
+    is a placeholder, not a key)."""
+    body = _PEM_ARMOUR.sub("", c.value)
+    return len(_BASE64_CHAR.findall(body)) >= MIN_PEM_BODY
+
+
+@validator("bot_token_secret")
+def is_bot_token_secret(c: Candidate) -> bool:
+    """`<bot id>:<secret>`: the secret half is random, so it mixes letters and digits (a type name after a colon,
+    `clm12345678:AgencyIdentificationCodeContentType`, has no digit; 35 random base64url characters lack one 1 time
+    in 400)."""
+    secret = c.value.rpartition(":")[2]
+    return any(ch.isdigit() for ch in secret) and any(ch.isalpha() for ch in secret)

@@ -41,6 +41,10 @@ def expand(venues: Any, services: Any, spec: Any, handwritten: list[dict],
                                              if isinstance(r, dict) and r.get("family")})
     venue_rules = list(_venue_rules(venues or {}, spec, taken, families))
     service_rules = list(_service_rules(services or {}, spec, taken, not_credential))
+    if spec.get("other_format"):  # every entry's values of undocumented shapes, below all documented rules
+        venue_rules += _other_format_rules((venues or {}).get("venues") or [], spec, taken, "exchange", handwritten)
+        service_rules += _other_format_rules((services or {}).get("services") or [], spec, taken, "infrastructure",
+                                             handwritten)
     return venue_rules, service_rules
 
 
@@ -86,10 +90,13 @@ def _venue_rules(table: dict, spec: dict, taken: set, families: set) -> Iterator
 
 # -- services ---------------------------------------------------------------------------------------------------
 def _service_rules(table: dict, spec: dict, taken: set, not_credential: frozenset) -> Iterator[dict]:
-    base = spec["service_field"]
+    base = {k: v for k, v in spec["service_field"].items() if k != "absorbs_with_venue"}
+    token_words = list(spec["service_field"].get("absorbs_with_venue") or ())
     for service in table.get("services") or []:
         if service.get("rules"):  # covered by the hand-written rules it names
             continue
+        named_words = {squash(w) for c in service.get("credentials") or [] for w in (c.get("words") or []) + [c["field"]]}
+        absorbs = [] if named_words & {squash(w) for w in token_words} else token_words
         for cred in service.get("credentials") or []:
             if not cred.get("secret"):
                 continue
@@ -104,7 +111,9 @@ def _service_rules(table: dict, spec: dict, taken: set, not_credential: frozense
             template["env"] = next((w for w in [field] + list(cred.get("words") or [])
                                     if not any(t in not_credential for t in re.split(r"[._-]", w.lower()))),
                                    field).upper()
-            yield _rule(spec, template, rid, service, field, cred, words, kind="infrastructure")
+            yield _rule(spec, template, rid, service, field, cred, words, kind="infrastructure",
+                        with_venue=absorbs)
+            absorbs = []  # the first secret only
         endpoint = _endpoint_rule(spec, service, taken)
         if endpoint is not None:
             yield endpoint
@@ -155,6 +164,54 @@ def _endpoint_rule(spec: dict, service: dict, taken: set) -> dict | None:
 
 def _label(field: str) -> str:
     return " ".join({"api": "API", "jwt": "JWT", "id": "ID", "url": "URL"}.get(w, w) for w in field.split("_"))
+
+
+# -- any other shape ---------------------------------------------------------------------------------------------
+def _other_format_rules(entries: list[dict], spec: dict, taken: set, kind: str, handwritten: list[dict]) -> list[dict]:
+    """One rule per venue or service: a random-looking value under its key/secret/token names that none of its
+    documented shapes accepts is still its credential (a format changed, a shape only inferred), reported at the
+    `other_format` spec's confidence so that a documented shape of any entry wins the same value. A value of a
+    documented shape is its documented rule's alone: disabling that rule does not move the value here."""
+    other = spec["other_format"]
+    by_word: dict[str, set[str]] = {}  # a venue word -> the value shapes of the hand-written rules naming it
+    for rule in handwritten:
+        if isinstance(rule, dict) and isinstance(rule.get("value"), str) and "{{" not in rule["value"]:
+            for word in (rule.get("names") or {}).get("venue") or []:
+                if isinstance(word, str):
+                    by_word.setdefault(squash(word), set()).add(rule["value"])
+    rules = []
+    for entry in entries:
+        rid = f"{entry['id']}-{other['suffix']}"
+        if rid in taken or not any(c.get("secret") for c in entry.get("credentials") or []):
+            continue
+        words = {squash(w) for key in ("alone", "with_credential") for w in (entry.get("words") or {}).get(key) or []}
+        words.add(squash(entry["id"]))
+        documented = {f["shape"] for c in entry.get("credentials") or [] for f in c.get("formats") or []
+                      if f.get("shape")}
+        documented.update(*(by_word.get(w, ()) for w in words))
+        template = dict(other, env="API_KEY", example=_undocumented_example(other["examples"], documented, rid))
+        rule = _rule(spec, template, rid, entry, "apiKey", {"field": "apiKey"}, list(other["credential"]),
+                     kind=kind,
+                     with_venue=list(other.get("with_venue") or ()))
+        rule["confidence"] = other["confidence"]
+        # the entry's documented shapes (its secrets' are their rules', its public ids' are those ids: Pushover's
+        # user key, Twilio's SIDs), from its table entry and from the hand-written rules naming it
+        rule["allow"] = list(rule.get("allow") or ()) + list(other.get("allow") or ()) + [
+            f"^(?:{shape})$" for shape in sorted(documented)]
+        rules.append(rule)
+    return rules
+
+
+def _undocumented_example(templates: list[str], documented: set[str], rid: str) -> str:
+    """The first example template whose filling none of the documented shapes accepts (an entry documenting
+    `[A-Za-z0-9_-]{20,64}` leaves only longer values or other characters to its other-format rule)."""
+    from crypto_key_guard.engine.examples import expand as fill
+
+    for template in templates:
+        value = fill(template, random.Random(rid))
+        if not any(re.fullmatch(shape, value) for shape in documented):
+            return template
+    return templates[-1]
 
 
 # -- one rule ---------------------------------------------------------------------------------------------------
