@@ -179,6 +179,7 @@ def _other_format_rules(entries: list[dict], spec: dict, taken: set, kind: str, 
             for word in (rule.get("names") or {}).get("venue") or []:
                 if isinstance(word, str):
                     by_word.setdefault(squash(word), set()).add(rule["value"])
+    fallback_value = re.compile(other["value"])
     rules = []
     for entry in entries:
         rid = f"{entry['id']}-{other['suffix']}"
@@ -189,6 +190,8 @@ def _other_format_rules(entries: list[dict], spec: dict, taken: set, kind: str, 
         documented = {f["shape"] for c in entry.get("credentials") or [] for f in c.get("formats") or []
                       if f.get("shape")}
         documented.update(*(by_word.get(w, ()) for w in words))
+        # only the shapes whose values this rule could take at all (not a mnemonic's, a PEM's)
+        documented = {shape for shape in documented if _sample_fits(shape, fallback_value, rid)}
         template = dict(other, env="API_KEY", example=_undocumented_example(other["examples"], documented, rid))
         rule = _rule(spec, template, rid, entry, "apiKey", {"field": "apiKey"}, list(other["credential"]),
                      kind=kind,
@@ -200,6 +203,14 @@ def _other_format_rules(entries: list[dict], spec: dict, taken: set, kind: str, 
             f"^(?:{shape})$" for shape in sorted(documented)]
         rules.append(rule)
     return rules
+
+
+def _sample_fits(shape: str, value: "re.Pattern[str]", rid: str) -> bool:
+    """A sample of the shape is a value of the other-format rule's shape (a shape with blanks or armour is not)."""
+    from crypto_key_guard.engine.examples import expand as fill
+
+    template = sample_template(shape, random.Random(rid))
+    return template is not None and value.fullmatch(fill(template, random.Random(rid))) is not None
 
 
 def _undocumented_example(templates: list[str], documented: set[str], rid: str) -> str:
