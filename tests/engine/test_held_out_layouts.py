@@ -417,3 +417,17 @@ def test_a_key_in_an_endpoint_url(template: str, rule: str) -> None:
 ])
 def test_endpoint_urls_without_a_key_are_not(template: str) -> None:
     assert rules_found(template, "rpc.env") == []
+
+
+# -- a setter after a call (a builder), and a PHP namespaced client -------------------------------------------------
+@pytest.mark.parametrize("template,rules,path", [
+    ('client := bybit.NewClient().WithAuth("{alnum:18}", "{alnum:36}")', ["bybit-api-key", "bybit-api-secret"],
+     "main.go"),
+    ('$api = new Binance\\API("{alnum:64}", "{alnum:64}");', ["binance-api-credential"] * 2, "index.php"),
+])
+def test_builder_setters_and_namespaced_clients(template: str, rules: list[str], path: str) -> None:
+    assert rules_found(template, path) == rules
+
+
+def test_a_namespaced_client_without_a_venue_is_not() -> None:
+    assert rules_found('$api = new Vendor\\Http\\API("{alnum:64}", "{alnum:36}");', "index.php") == []

@@ -204,7 +204,7 @@ def _named(hints) -> bytes:
 
 def _callee(hints) -> bytes:
     """A callee pattern for callees holding one of the hints ('from key': from_key, fromKey, FROMKEY, from.key)."""
-    return _hinted(hints, rb"[A-Za-z_$][A-Za-z0-9_$.]*", rb"[A-Za-z0-9_$.]*")
+    return _hinted(hints, rb"[A-Za-z_$][A-Za-z0-9_$.\\]*", rb"[A-Za-z0-9_$.]*")  # (a backslash: a PHP namespace)
 
 
 def _hinted(hints, head: bytes, tail: bytes) -> bytes:
@@ -1006,6 +1006,10 @@ def _callee_before(data: bytes, at: int) -> bytes:
     MAX_CALLEE bytes; b"" if none. (rstrip/lstrip: the scan in C, a call per parenthesis of every region)"""
     chunk = data[max(0, at - MAX_CALLEE):at]
     run = chunk[len(chunk.rstrip(_CALLEE_BYTES)):]
+    start = at - len(run)
+    if start >= 2 and data[start - 1] == 92 and run[:1].isupper() and data[start - 2:start - 1].isalnum() and \
+            len(run) < MAX_CALLEE:  # a PHP namespace: new Binance\API(..)
+        run = _callee_before(data, start - 1) + b"\\" + run
     return run.lstrip(b"0123456789.-:")  # an identifier starts with a letter, _ or $
 
 
@@ -1231,8 +1235,9 @@ def _split_row(line: bytes, delim: bytes) -> list[tuple[int, int]]:
 
 # (starts as the assignment search does, so that the stdlib matcher tries it only where a hint is: extract/hints.py)
 # a setter given a literal: config.setApiKey("v"), client.set_secret("v"), kucoin.ApiKeyOption("v"),
-# WithAPISecret("v") (starts as the assignment search does: the stdlib matcher tries it where a hint is)
-_SETTER = (rb"(?:^|[^A-Za-z0-9_$@.\-])[$@]?(?P<name>NAME)[ \t]*\((?P<open>)[ \t\r\n]*"
+# WithAPISecret("v"), bybit.NewClient().WithAuth("k", "s") (starts as the assignment search does, or after `).`:
+# the stdlib matcher tries it where a hint is)
+_SETTER = (rb"(?:^|[^A-Za-z0-9_$@.\-]|\)\.)[$@]?(?P<name>NAME)[ \t]*\((?P<open>)[ \t\r\n]*"
            rb"[bBrRuU]?\\?[\"'`]")
 _SETTER_PREFIXES = ("set_", "with_", "set", "with", "Set", "With")
 _SETTER_SUFFIXES = ("Option", "Opt", "_option")
@@ -1259,8 +1264,9 @@ def _setters(data: bytes, lo: int, hi: int, out: list, names: bytes, finder=None
         if not name:
             continue
         positional, _keywords, _after = _call_args(data, spans[2][0] - 1)
-        if positional and positional[0][0] == 0:
-            _index, a, b, text, quote = positional[0]
+        for index, (position, a, b, text, quote) in enumerate(positional):  # WithAuth("k", "s"): each literal
+            if position != index:
+                break
             out.append(Entry(name, text, a, b, quote, "call"))
 
 
