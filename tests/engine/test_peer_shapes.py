@@ -147,3 +147,21 @@ def test_tokens_one_separator_apart_are_each_found() -> None:
 
 def test_a_venue_label_completes_only_a_bare_credential_word() -> None:
     assert "okx-passphrase" not in rules_found("okx DB_PASSWORD={alnum:12}")
+
+
+# -- Polymarket's POLY_ prefix (its CLOB headers: POLY_API_KEY, POLY_PASSPHRASE) --------------------------------------
+@pytest.mark.parametrize("template,rule", [
+    ('POLY_API_KEY = "{hex:8}-{hex:4}-{hex:4}-{hex:4}-{hex:12}"', "polymarket-api-key"),
+    ('poly_secret: "{b64url:43}="', "polymarket-api-secret"),
+    ('POLY_PASSPHRASE={hex:64}', "polymarket-passphrase"),
+])
+def test_polymarkets_own_prefix_names_its_credentials(template: str, rule: str) -> None:
+    assert rules_found(template) == [rule]
+
+
+def test_poly_in_the_text_around_a_value_ties_nothing() -> None:
+    # an ambiguous word (also Polygon's): only inside the credential's own name
+    assert not [r for r in rules_found('# poly\napi_key = "{hex:8}-{hex:4}-{hex:4}-{hex:4}-{hex:12}"')
+                if r.startswith("polymarket")]
+    # nor inside a longer word: Polygon.io's key is not Polymarket's
+    assert not [r for r in rules_found('POLYGON_API_KEY = "{alnum:32}"') if r.startswith("polymarket")]
